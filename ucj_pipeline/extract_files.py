@@ -1,0 +1,76 @@
+"""The contract's file rules that need no parsing: the extract's name, and its content hash.
+
+`<BRANCH>_<YYYYMMDD>[_<NN>].<ext>` with a known branch, a real date not in the future, and one of the contract's
+formats. Anything else is rejected before a byte of the file is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+FILE_NAME = re.compile(
+    r"^(?P<branch>[A-Z0-9]{3,12})_(?P<date>\d{8})(?:_(?P<resend>\d{2}))?\.(?P<ext>csv|csv\.gz|xlsx|parquet)$"
+)
+FORMATS = {"csv": "csv", "csv.gz": "csv", "xlsx": "xlsx", "parquet": "parquet"}
+
+
+class ExtractRejected(Exception):
+    """A whole file is rejected: names the file, the contract rule and what was wrong."""
+
+    def __init__(self, file_name: str, rule: str, detail: str):
+        super().__init__(f"{file_name}: rejected by rule '{rule}': {detail}")
+        self.file_name = file_name
+        self.rule = rule
+        self.detail = detail
+
+
+@dataclass(frozen=True, order=True)
+class ExtractFile:
+    """A landed extract whose name passed the contract: one full snapshot of one branch on one date."""
+
+    snapshot_date: date
+    resend: int
+    branch_code: str
+    name: str
+    file_format: str
+
+    @property
+    def sort_key(self) -> tuple[date, int]:
+        """Processing order within a branch: older snapshots first, and a resend after what it replaces."""
+        return (self.snapshot_date, self.resend)
+
+
+def parse_extract_name(name: str, known_branches: frozenset[str], today: date) -> ExtractFile:
+    """Parse a landed file's name, or raise ExtractRejected naming the rule it breaks."""
+    match = FILE_NAME.match(name)
+    if match is None:
+        raise ExtractRejected(name, "file_name", "expected <BRANCH>_<YYYYMMDD>[_<NN>].<csv|csv.gz|xlsx|parquet>")
+    branch = match["branch"]
+    if branch not in known_branches:
+        raise ExtractRejected(name, "unknown_branch", f"branch code {branch!r} is not in the branch registry")
+    try:
+        snapshot_date = datetime.strptime(match["date"], "%Y%m%d").date()
+    except ValueError:
+        raise ExtractRejected(name, "snapshot_date", f"{match['date']} is not a real date") from None
+    if snapshot_date > today:
+        raise ExtractRejected(name, "snapshot_date", f"snapshot date {snapshot_date} is in the future")
+    return ExtractFile(
+        snapshot_date=snapshot_date,
+        resend=int(match["resend"] or 0),
+        branch_code=branch,
+        name=name,
+        file_format=FORMATS[match["ext"]],
+    )
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes: the identity of a delivery (the same file twice is processed once)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,126 @@
+"""The lake: Parquet files that ingest writes and the SQL models read.
+
+Each ingest run writes only its own branch's files (write to a temporary name, then rename), so branch runs in
+parallel never share a lock. The three source tables and their layout:
+
+    participant_snapshots/branch_code=<B>/snapshot_date=<D>/snapshot.parquet   one row per accepted participant
+    extract_files/<received>_<hash>.parquet                                   one row per delivered file
+    row_issues/<hash>.parquet                                                 one row per (file row, broken rule)
+
+No personal data is ever written here: the NIK is a keyed hash, names and birth dates are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARTICIPANT_SNAPSHOTS = "participant_snapshots"
+EXTRACT_FILES = "extract_files"
+ROW_ISSUES = "row_issues"
+REFERENCE = "reference"
+MODELS = "models"
+
+SCHEMAS: dict[str, pa.Schema] = {
+    PARTICIPANT_SNAPSHOTS: pa.schema(
+        [
+            ("branch_code", pa.string()),
+            ("snapshot_date", pa.date32()),
+            ("participant_key", pa.string()),
+            ("sex", pa.string()),
+            ("age_band", pa.string()),
+            ("regency_code", pa.string()),
+            ("village_code", pa.string()),
+            ("segment", pa.string()),
+            ("programs", pa.string()),
+            ("has_jkk", pa.bool_()),
+            ("has_jkm", pa.bool_()),
+            ("has_jht", pa.bool_()),
+            ("has_jp", pa.bool_()),
+            ("has_jkp", pa.bool_()),
+            ("status", pa.string()),
+            ("funding_source", pa.string()),
+            ("category", pa.string()),
+            ("enrolment_date", pa.date32()),
+            ("last_paid_month", pa.string()),
+            ("employer_npp", pa.string()),
+            ("source_file_hash", pa.string()),
+            ("source_row", pa.int64()),
+        ]
+    ),
+    EXTRACT_FILES: pa.schema(
+        [
+            ("file_name", pa.string()),
+            ("file_hash", pa.string()),
+            ("branch_code", pa.string()),
+            ("snapshot_date", pa.date32()),
+            ("resend", pa.int32()),
+            ("file_format", pa.string()),
+            ("received_at", pa.timestamp("us", tz="UTC")),
+            ("processed_at", pa.timestamp("us", tz="UTC")),
+            ("outcome", pa.string()),
+            ("rejection_rule", pa.string()),
+            ("reason", pa.string()),
+            ("rows_read", pa.int64()),
+            ("rows_accepted", pa.int64()),
+            ("rows_quarantined", pa.int64()),
+            ("rows_warned", pa.int64()),
+            ("extra_columns", pa.string()),
+            ("archived_as", pa.string()),
+        ]
+    ),
+    ROW_ISSUES: pa.schema(
+        [
+            ("file_name", pa.string()),
+            ("file_hash", pa.string()),
+            ("branch_code", pa.string()),
+            ("snapshot_date", pa.date32()),
+            ("source_row", pa.int64()),
+            ("severity", pa.string()),
+            ("column_name", pa.string()),
+            ("rule", pa.string()),
+            ("rule_description", pa.string()),
+            ("offending_value", pa.string()),
+        ]
+    ),
+}
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> Path:
+    """Write atomically: readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+    return path
+
+
+def snapshot_path(lake: Path, branch_code: str, snapshot_date) -> Path:
+    return (
+        lake
+        / PARTICIPANT_SNAPSHOTS
+        / f"branch_code={branch_code}"
+        / f"snapshot_date={snapshot_date}"
+        / ("snapshot.parquet")
+    )
+
+
+def source_glob(lake: Path, table: str) -> str:
+    return str(lake / table / "**" / "*.parquet")
+
+
+def has_files(lake: Path, table: str) -> bool:
+    return any((lake / table).glob("**/*.parquet")) if (lake / table).exists() else False
+
+
+def reference_path(lake: Path, name: str) -> Path:
+    return lake / REFERENCE / f"{name}.parquet"
+
+
+def model_path(lake: Path, name: str) -> Path:
+    return lake / MODELS / f"{name}.parquet"
