@@ -1,0 +1,1 @@
+"""Dagster assets: reference data, branch ingest (one partition per branch), SQL models, the published file."""

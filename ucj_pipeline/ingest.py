@@ -228,18 +228,22 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
     return FileOutcome(row, validation)
 
 
-def ingest_branch(branch_code: str, settings: IngestSettings, known_branches: frozenset[str], today: date):
+def ingest_branch(
+    branch_code: str, landing: Path, settings: IngestSettings, known_branches: frozenset[str], today: date
+) -> list[FileOutcome]:
     """Ingest every landed file of one branch, oldest snapshot first (a resend after what it replaces)."""
     return [
         ingest_file(path, extract, settings)
-        for extract, path in landed_files_of_branch(settings.paths.landing, branch_code, known_branches, today)
+        for extract, path in landed_files_of_branch(landing, branch_code, known_branches, today)
     ]
 
 
-def reject_misnamed_files(settings: IngestSettings, known_branches: frozenset[str], today: date) -> list[dict]:
+def reject_misnamed_files(
+    landing: Path, settings: IngestSettings, known_branches: frozenset[str], today: date
+) -> list[dict]:
     """Files whose names break the contract: logged, archived untouched, never parsed."""
     rows = []
-    for path in sorted(p for p in settings.paths.landing.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")):
         try:
             parse_extract_name(path.name, known_branches, today)
         except ExtractRejected as rejection:

@@ -141,3 +141,11 @@ class RegionIndex:
 
 def known_branch_codes() -> frozenset[str]:
     return frozenset(branch_registry()["branch_code"])
+
+
+REFERENCE_TABLES = {
+    "region_codes": region_codes,
+    "branch_registry": branch_registry,
+    "branch_service_areas": branch_service_areas,
+    "worker_bases": worker_bases,
+}

@@ -1,0 +1,12 @@
+"""Dagster metadata built from the pipeline's own descriptions (one source for the UI and for BI tools)."""
+
+from dagster import TableColumn, TableSchema
+
+from ucj_pipeline.model_docs import describe_columns
+
+
+def column_schema(columns: list[tuple[str, str]]) -> TableSchema:
+    docs = describe_columns([name for name, _ in columns])
+    return TableSchema(
+        columns=[TableColumn(name=name, type=str(kind), description=docs.get(name)) for name, kind in columns]
+    )

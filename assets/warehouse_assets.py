@@ -1,0 +1,40 @@
+"""The published DuckDB file that BI tools read, rebuilt and swapped in atomically."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from assets.sql_model_assets import SQL_MODELS
+from resources import PipelineSettings
+from ucj_pipeline import lake
+from ucj_pipeline.model_docs import describe_columns
+from ucj_pipeline.warehouse import PublishedTable, publish_warehouse
+
+PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
+
+
+@asset(
+    name="ucj_warehouse",
+    group_name="publish",
+    deps=[m.name for m in PUBLISHED],
+    kinds={"duckdb"},
+    description="warehouse/ucj.duckdb: the BI-facing tables ("
+    + ", ".join(m.publish_as for m in PUBLISHED)
+    + "), rebuilt in a new file and swapped into place, so readers never block a run or see half of one.",
+)
+def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+    import pyarrow.parquet as pq
+
+    paths = settings.paths
+    tables = []
+    for model in PUBLISHED:
+        parquet = lake.model_path(paths.lake, model.name)
+        columns = pq.read_schema(parquet).names
+        tables.append(PublishedTable(model.publish_as, parquet, model.description, describe_columns(columns)))
+    target = publish_warehouse(tables, paths.warehouse)
+    rows = {t.qualified_name: pq.read_metadata(t.parquet).num_rows for t in tables}
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(target)),
+            "tables": MetadataValue.json(rows),
+            "connect": MetadataValue.md(f"`duckdb -readonly {target}`"),
+        }
+    )

@@ -1,0 +1,157 @@
+"""`ucj`: generate sample extracts, run the pipeline through Dagster, and print coverage.
+
+ucj sample [--scale 0.1] [--seed N]     synthetic extracts into $UCJ_HOME/landing
+ucj run [--as-of YYYY-MM-DD]            everything landed -> lake -> models -> warehouse/ucj.duckdb
+ucj status [--province 73] [--all]      coverage by province and regency from the published file
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+
+from ucj_pipeline.settings import UcjPaths
+
+DAGSTER_YAML = """# Written by `ucj run` for local use: SQLite storage in this folder (the Dagster default).
+# Production uses PostgreSQL: see the README.
+telemetry:
+  enabled: false
+"""
+
+
+def _prepare_dagster_home(paths: UcjPaths) -> None:
+    home = paths.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from ucj_pipeline.sample_extracts import generate_sample
+
+    paths = UcjPaths.from_env().ensure()
+    files = generate_sample(paths.landing, scale=args.scale, seed=args.seed)
+    print(f"SYNTHETIC sample: wrote {len(files)} extracts into {paths.landing}")
+    for path in files:
+        print(f"  {path.name}  ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    from resources import PipelineSettings
+    from ucj_pipeline.definitions import build_definitions
+    from ucj_pipeline.extract_files import ExtractRejected, parse_extract_name
+    from ucj_pipeline.ingest import reject_misnamed_files
+    from ucj_pipeline.reference_data import known_branch_codes
+
+    paths = UcjPaths.from_env().ensure()
+    _prepare_dagster_home(paths)
+    settings = PipelineSettings.from_env(as_of_date=args.as_of)
+    defs = build_definitions(settings)
+    instance = DagsterInstance.get()
+    today = settings.reporting_date() if args.as_of else date.today()
+    known = known_branch_codes()
+    for row in reject_misnamed_files(paths.landing, settings.ingest_settings(), known, today):
+        print(f"rejected: {row['reason']}", file=sys.stderr)
+    branches = set()
+    for path in paths.landing.iterdir():
+        try:
+            branches.add(parse_extract_name(path.name, known, today).branch_code)
+        except ExtractRejected:
+            continue
+    new = [b for b in sorted(branches) if not instance.has_dynamic_partition("branch", b)]
+    if new:
+        instance.add_dynamic_partitions("branch", new)
+    ok = True
+    for branch in sorted(branches):
+        result = defs.resolve_job_def("ingest_branch_job").execute_in_process(
+            instance=instance, partition_key=branch, raise_on_error=False
+        )
+        print(f"ingest {branch}: {'ok' if result.success else 'FAILED'} (run {result.run_id})")
+        ok &= result.success
+    result = defs.resolve_job_def("refresh_warehouse_job").execute_in_process(instance=instance, raise_on_error=False)
+    print(f"refresh warehouse: {'ok' if result.success else 'FAILED'} (run {result.run_id})")
+    print(f"published: {paths.warehouse}")
+    return 0 if ok and result.success else 1
+
+
+def _print_table(rows: list[tuple], headers: list[str]) -> None:
+    text = [[("" if v is None else f"{v:,}" if isinstance(v, int) else str(v)) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text)) if text else len(h) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in text:
+        print(
+            "  ".join(
+                v.rjust(w) if v.replace(",", "").replace(".", "").isdigit() else v.ljust(w)
+                for v, w in zip(row, widths, strict=True)
+            )
+        )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import duckdb
+
+    paths = UcjPaths.from_env()
+    if not paths.warehouse.exists():
+        print(f"No published warehouse at {paths.warehouse}: run `ucj run` first.", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        national = con.execute(
+            "SELECT as_of_date, covered_workers, worker_base, coverage_pct, has_stale_data FROM marts.coverage_national"
+        ).fetchall()[0]
+        print(f"UCJ coverage as of {national[0]}  (synthetic sample data unless you loaded real extracts)\n")
+        print(
+            f"Indonesia: {national[1]:,} covered of {national[2]:,} workers = {national[3]}%"
+            + ("  [some branches stale or missing]" if national[4] else "")
+        )
+        where = "WHERE province_code = ?" if args.province else "WHERE covered_workers > 0" if not args.all else ""
+        params = [args.province] if args.province else []
+        provinces = con.execute(
+            "SELECT province_code, province_name, covered_workers, worker_base, coverage_pct, stale_branches, "
+            f"missing_branches FROM marts.coverage_province {where} ORDER BY province_code",
+            params,
+        ).fetchall()
+        print("\nCoverage by province")
+        _print_table(provinces, ["code", "province", "covered", "worker base", "coverage %", "stale", "missing"])
+        regencies = con.execute(
+            "SELECT regency_code, regency_name, covered_workers, worker_base, coverage_pct, "
+            "CASE WHEN worker_base_is_estimate THEN 'estimate' ELSE 'BPS' END, stale_branches, missing_branches "
+            f"FROM marts.coverage_regency {where} ORDER BY regency_code",
+            params,
+        ).fetchall()
+        print("\nCoverage by regency")
+        _print_table(regencies, ["code", "regency", "covered", "worker base", "coverage %", "base", "stale", "missing"])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ucj", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sample = sub.add_parser("sample", help="write synthetic, contract-conforming extracts into the landing area")
+    sample.add_argument(
+        "--scale",
+        type=float,
+        default=0.1,
+        help="volume of regencies without a seed figure, as a share of realistic (default 0.1)",
+    )
+    sample.add_argument("--seed", type=int, default=20251231)
+    sample.set_defaults(func=cmd_sample)
+    run = sub.add_parser("run", help="process everything in the landing area and publish ucj.duckdb")
+    run.add_argument("--as-of", default=None, help="reporting date YYYY-MM-DD (default: today, Asia/Jakarta)")
+    run.set_defaults(func=cmd_run)
+    status = sub.add_parser("status", help="print coverage by province and regency")
+    status.add_argument("--province", help="only this province code, e.g. 73")
+    status.add_argument("--all", action="store_true", help="every province and regency, also those without data")
+    status.set_defaults(func=cmd_status)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The SQL models in `dbt_like_sql/`: discovery, lineage derived from the SQL, and execution in DuckDB.
+
+A model is one `.sql` file, named as its table, in `staging/`, `intermediate/` or `marts/`. Its header comment
+says what one row is; directives in it say how it is materialised and where it is published:
+
+    -- materialized: view | table        (views are inlined into the models that read them)
+    -- publish: <schema>.<table>         (copied into the published DuckDB file)
+
+Dependencies are the tables the SQL reads, found with sqlglot's scope analysis (CTEs are not tables), so
+lineage is written once, in the SQL. A name is either another model or a lake source (ingest and reference data).
+Models run in an in-memory DuckDB over Parquet: every table model writes `lake/models/<name>.parquet`
+atomically, so runs never hold a lock on a shared database file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
+
+from ucj_pipeline import lake
+from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
+
+LAYERS = ("staging", "intermediate", "marts")
+DIRECTIVE = re.compile(r"^--\s*(materialized|publish):\s*(\S+)\s*$")
+# Lake tables the models may read: ingest output and reference data. Anything else must be a model.
+INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUES)
+REFERENCE_SOURCES = ("region_codes", "branch_registry", "branch_service_areas", "worker_bases")
+SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    description: str
+    materialized: str
+    publish_as: str | None
+    depends_on: tuple[str, ...]
+
+    @property
+    def is_table(self) -> bool:
+        return self.materialized == "table"
+
+
+def table_dependencies(sql: str) -> set[str]:
+    """Names of the tables a query reads; CTEs and table functions are not dependencies."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    names: set[str] = set()
+    for scope in traverse_scope(tree):
+        for source in scope.selected_sources.values():
+            node = source[1] if isinstance(source, tuple) else source
+            if isinstance(node, exp.Table) and node.name and node.name not in scope.cte_sources:
+                names.add(node.name)
+    return names
+
+
+def _parse_header(sql: str) -> tuple[str, dict[str, str]]:
+    description, directives = [], {}
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        match = DIRECTIVE.match(line)
+        if match:
+            directives[match[1]] = match[2]
+        else:
+            description.append(line.removeprefix("--").strip())
+    return " ".join(d for d in description if d), directives
+
+
+def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
+    models: dict[str, SqlModel] = {}
+    for layer in LAYERS:
+        for path in sorted((root / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            description, directives = _parse_header(sql)
+            if not description:
+                raise ValueError(f"{path}: the header comment must say what one row is")
+            materialized = directives.get("materialized", "table")
+            if materialized not in ("view", "table"):
+                raise ValueError(f"{path}: materialized must be 'view' or 'table', not {materialized!r}")
+            if path.stem in models or path.stem in SOURCES:
+                raise ValueError(f"{path}: model name {path.stem!r} is already taken")
+            models[path.stem] = SqlModel(
+                name=path.stem,
+                layer=layer,
+                path=path,
+                sql=sql,
+                description=description,
+                materialized=materialized,
+                publish_as=directives.get("publish"),
+                depends_on=tuple(sorted(table_dependencies(sql))),
+            )
+    for model in models.values():
+        unknown = [d for d in model.depends_on if d not in models and d not in SOURCES]
+        if unknown:
+            raise ValueError(f"{model.path}: reads unknown table(s) {', '.join(unknown)}")
+        if model.publish_as and not model.is_table:
+            raise ValueError(f"{model.path}: a published model must be materialized as a table")
+    return models
+
+
+def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path) -> None:
+    if name in REFERENCE_SOURCES:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.reference_path(lake_root, name)}')")
+    elif lake.has_files(lake_root, name):
+        glob = lake.source_glob(lake_root, name)
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false, "
+            "union_by_name = true)"
+        )
+    else:  # nothing delivered yet: an empty table of the documented shape
+        con.register(f"{name}_empty", pa.table({f.name: pa.array([], f.type) for f in lake.SCHEMAS[name]}))
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
+
+
+def connect_for_model(
+    model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB where every table the model reads (transitively through views) exists."""
+    con = duckdb.connect()
+    con.execute("SET python_enable_replacements = false")
+    con.execute(f"SET VARIABLE as_of_date = DATE '{as_of_date.isoformat()}'")
+    con.execute(f"SET VARIABLE stale_after_days = {STALE_AFTER_DAYS}")
+    created: set[str] = set()
+
+    def create(name: str) -> None:
+        if name in created:
+            return
+        created.add(name)
+        if name in SOURCES:
+            _register_source(con, name, lake_root)
+            return
+        upstream = models[name]
+        if upstream.is_table:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.model_path(lake_root, name)}')")
+        else:
+            for dependency in upstream.depends_on:
+                create(dependency)
+            con.execute(f"CREATE VIEW {name} AS {upstream.sql}")
+
+    for dependency in model.depends_on:
+        create(dependency)
+    return con
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    row_count: int
+    columns: list[tuple[str, str]]  # (name, DuckDB type)
+    path: Path | None
+
+
+def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> ModelRun:
+    """Run a model: a table model writes its Parquet file; a view model is checked by describing and counting."""
+    with connect_for_model(model, models, lake_root, as_of_date) as con:
+        columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
+        if not model.is_table:
+            count = con.execute(f"SELECT count(*) FROM ({model.sql})").fetchall()[0][0]
+            return ModelRun(count, columns, None)
+        target = lake.model_path(lake_root, model.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        con.execute(f"COPY ({model.sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+        count = con.execute(f"SELECT count(*) FROM read_parquet('{tmp}')").fetchall()[0][0]
+    os.replace(tmp, target)
+    return ModelRun(count, columns, target)
+
+
+def topological_order(models: dict[str, SqlModel]) -> list[str]:
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in models:
+            return
+        seen.add(name)
+        for dependency in models[name].depends_on:
+            visit(dependency)
+        order.append(name)
+
+    for name in models:
+        visit(name)
+    return order
