@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
 from ucj_pipeline.settings import UcjPaths
 
@@ -30,10 +31,11 @@ def _prepare_dagster_home(paths: UcjPaths) -> None:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from ucj_pipeline.sample_extracts import generate_sample
+    from ucj_pipeline.sample_extracts import SEED_BRANCHES, generate_sample
 
     paths = UcjPaths.from_env().ensure()
-    files = generate_sample(paths.landing, scale=args.scale, seed=args.seed)
+    branches = tuple(args.branches.split(",")) if args.branches else SEED_BRANCHES
+    files = generate_sample(paths.landing, scale=args.scale, seed=args.seed, branches=branches)
     print(f"SYNTHETIC sample: wrote {len(files)} extracts into {paths.landing}")
     for path in files:
         print(f"  {path.name}  ({path.stat().st_size / 1e6:.1f} MB)")
@@ -130,6 +132,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    paths = UcjPaths.from_env().ensure()
+    _prepare_dagster_home(paths)
+    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
+    command = [
+        str(Path(sys.executable).parent / "dagster"),
+        "dev",
+        "-w",
+        str(workspace),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={paths.dagster_home}); Ctrl-C stops it")
+    os.execv(command[0], command)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ucj", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         help="volume of regencies without a seed figure, as a share of realistic (default 0.1)",
     )
     sample.add_argument("--seed", type=int, default=20251231)
+    sample.add_argument("--branches", help="comma-separated branch codes (default: the seeds' six branches)")
     sample.set_defaults(func=cmd_sample)
     run = sub.add_parser("run", help="process everything in the landing area and publish ucj.duckdb")
     run.add_argument("--as-of", default=None, help="reporting date YYYY-MM-DD (default: today, Asia/Jakarta)")
@@ -149,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--province", help="only this province code, e.g. 73")
     status.add_argument("--all", action="store_true", help="every province and regency, also those without data")
     status.set_defaults(func=cmd_status)
+    ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev) on this code location")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import polars as pl
 
 from ucj_pipeline.extract_files import ExtractRejected
 
@@ -37,7 +37,7 @@ SOURCE_ROW = "source_row"
 class RawExtract:
     """The file's rows as text, contract columns only, plus `source_row` (the spreadsheet row: header = 1)."""
 
-    rows: pd.DataFrame
+    rows: pl.DataFrame
     extra_columns: list[str] = field(default_factory=list)
 
 
@@ -70,13 +70,13 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _read_with_duckdb(source: str) -> pd.DataFrame:
+def _read_with_duckdb(source: str) -> pl.DataFrame:
     with duckdb.connect() as con:
         con.execute("SET python_enable_replacements = false")
         rel = con.sql(f"SELECT * FROM {source}")
         # Cast in SQL so numbers and dates arrive as the text the file holds; insertion order is the file's order.
         casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in (n.replace('"', '""') for n in rel.columns))
-        return con.sql(f"SELECT {casts} FROM {source}").df()
+        return con.sql(f"SELECT {casts} FROM {source}").pl()
 
 
 def _opener(path: Path):
@@ -90,10 +90,10 @@ def _detect_delimiter(path: Path) -> str:
     return ";" if header.count(b";") > header.count(b",") else ","
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path) -> pl.DataFrame:
     delimiter = _detect_delimiter(path)
 
-    def scan(p: Path) -> pd.DataFrame:
+    def scan(p: Path) -> pl.DataFrame:
         return _read_with_duckdb(
             f"read_csv('{_sql_path(p)}', header=true, all_varchar=true, delim='{delimiter}', quote='\"', "
             "escape='\"', strict_mode=true, null_padding=false)"
@@ -113,33 +113,31 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return scan(copy)
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
-    import polars as pl
-
-    frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0, engine="calamine")
-    return frame.to_pandas()
+def _read_excel(path: Path) -> pl.DataFrame:
+    return pl.read_excel(path, sheet_id=1, infer_schema_length=0, engine="calamine")
 
 
-def _to_contract_columns(frame: pd.DataFrame, name: str) -> RawExtract:
+def _to_contract_columns(frame: pl.DataFrame, name: str) -> RawExtract:
     by_contract_name: dict[str, str] = {}
     extra: list[str] = []
     for column in frame.columns:
-        key = str(column).strip().upper()
+        key = column.strip().upper()
         if key in CONTRACT_COLUMNS and key not in by_contract_name:
             by_contract_name[key] = column
         else:
-            extra.append(str(column))
+            extra.append(column)
     missing = [c for c in REQUIRED_COLUMNS if c not in by_contract_name]
     if missing:
         raise ExtractRejected(name, "missing_column", f"required column(s) missing: {', '.join(missing)}")
-    if len(frame) == 0:
+    if frame.height == 0:
         raise ExtractRejected(name, "no_data_rows", "the file has a header but no data rows")
-    rows = pd.DataFrame(index=frame.index)
-    for c in CONTRACT_COLUMNS:
-        rows[c] = (
-            frame[by_contract_name[c]].astype("str")
+    rows = frame.select(
+        *(
+            pl.col(by_contract_name[c]).cast(pl.String).alias(c)
             if c in by_contract_name
-            else pd.Series(pd.NA, index=frame.index, dtype="str")
-        )
-    rows[SOURCE_ROW] = range(2, len(rows) + 2)
-    return RawExtract(rows=rows.reset_index(drop=True), extra_columns=extra)
+            else pl.lit(None, pl.String).alias(c)
+            for c in CONTRACT_COLUMNS
+        ),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(SOURCE_ROW),
+    )
+    return RawExtract(rows=rows, extra_columns=extra)

@@ -14,20 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pandas as pd
+import polars as pl
 
 from ucj_pipeline import lake
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, content_hash, parse_extract_name
 from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
-from ucj_pipeline.pseudonymise import pseudonymise
+from ucj_pipeline.pseudonymise import hmac_sql, hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.row_rules import RULES, WARNINGS, RowValidation, prepare_rows, validate_rows
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths
 
 log = logging.getLogger(__name__)
 FIRST_OFFENDING_ROWS = 5
-AGE_BANDS = [(15, "15-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"), (65, "65+")]
 
 
 @dataclass(frozen=True)
@@ -92,62 +92,73 @@ def _write_log(row: dict, paths: UcjPaths) -> None:
     )
 
 
-def _row_issues(validation: RowValidation, extract: ExtractFile, file_hash: str) -> pd.DataFrame:
-    warnings = validation.warnings.assign(
-        severity="warning",
-        column_name="NIK",
-        rule_description=lambda w: w["rule"].map(lambda r: WARNINGS[r].description),
-        offending_value=None,
+def _row_issues(validation: RowValidation, extract: ExtractFile, file_hash: str) -> pl.DataFrame:
+    warnings = validation.warnings.with_columns(
+        column_name=pl.lit("NIK"),
+        rule_description=pl.col("rule").replace_strict({k: r.description for k, r in WARNINGS.items()}),
+        offending_value=pl.lit(None, pl.String),
+        severity=pl.lit("warning"),
     )
-    issues = pd.concat([validation.quarantine.assign(severity="error"), warnings], ignore_index=True)
-    return issues.assign(
-        file_name=extract.name,
-        file_hash=file_hash,
-        branch_code=extract.branch_code,
-        snapshot_date=extract.snapshot_date,
+    issues = pl.concat([validation.quarantine.with_columns(severity=pl.lit("error")), warnings], how="diagonal")
+    return issues.with_columns(
+        file_name=pl.lit(extract.name),
+        file_hash=pl.lit(file_hash),
+        branch_code=pl.lit(extract.branch_code),
+        snapshot_date=pl.lit(extract.snapshot_date),
     )
 
 
-def _age_band(age: pd.Series) -> np.ndarray:
-    bounds = [lower for lower, _ in AGE_BANDS]
-    labels = np.array([label for _, label in AGE_BANDS])
-    return labels[np.searchsorted(bounds, age.to_numpy(dtype="int64"), side="right") - 1]
+PARTICIPANT_SQL = f"""
+SELECT
+    $branch_code::VARCHAR AS branch_code,
+    $snapshot_date::DATE AS snapshot_date,
+    {hmac_sql("nik")} AS participant_key,
+    sex,
+    CASE WHEN age_years < 25 THEN '15-24' WHEN age_years < 35 THEN '25-34' WHEN age_years < 45 THEN '35-44'
+         WHEN age_years < 55 THEN '45-54' WHEN age_years < 65 THEN '55-64' ELSE '65+' END AS age_band,
+    substr(region_code, 1, 5) AS regency_code,
+    CASE WHEN length(region_code) = 13 THEN region_code END AS village_code,
+    segment,
+    array_to_string(programs, ',') AS programs,
+    list_contains(programs, 'JKK') AS has_jkk,
+    list_contains(programs, 'JKM') AS has_jkm,
+    list_contains(programs, 'JHT') AS has_jht,
+    list_contains(programs, 'JP') AS has_jp,
+    list_contains(programs, 'JKP') AS has_jkp,
+    status,
+    funding_source,
+    category,
+    enrolment_date::DATE AS enrolment_date,
+    last_paid_month,
+    employer_npp,
+    $file_hash::VARCHAR AS source_file_hash,
+    source_row::BIGINT AS source_row
+FROM accepted_rows
+ORDER BY source_row
+"""
 
 
-def participant_rows(accepted: pd.DataFrame, extract: ExtractFile, file_hash: str, key: bytes) -> pd.DataFrame:
+def write_participant_snapshot(
+    accepted: pl.DataFrame, extract: ExtractFile, file_hash: str, key: bytes, target: Path
+) -> int:
     """Accepted rows as stored in the lake: pseudonymised, no name, no birth date (only an age band)."""
-    programs = accepted["programs"]
-    village = accepted["region_code"].where(accepted["region_code"].str.len() == 13)
-    return pd.DataFrame(
-        {
-            "branch_code": extract.branch_code,
-            "snapshot_date": extract.snapshot_date,
-            "participant_key": pseudonymise(accepted["nik"], key),
-            "sex": accepted["sex"].to_numpy(),
-            "age_band": _age_band(accepted["age_years"]),
-            "regency_code": accepted["region_code"].str[:5].to_numpy(),
-            "village_code": village.to_numpy(),
-            "segment": accepted["segment"].to_numpy(),
-            "programs": programs.map(lambda t: ",".join(sorted(set(t)))).to_numpy(),
-            **{
-                f"has_{p.lower()}": programs.map(lambda t, p=p: p in t).to_numpy(dtype=bool)
-                for p in ("JKK", "JKM", "JHT", "JP", "JKP")
-            },
-            "status": accepted["status"].to_numpy(),
-            "funding_source": accepted["funding_source"].to_numpy(),
-            "category": accepted["category"].to_numpy(),
-            "enrolment_date": accepted["enrolment_date"].dt.date.to_numpy(),
-            "last_paid_month": accepted["last_paid_month"].to_numpy(),
-            "employer_npp": accepted["employer_npp"].to_numpy(),
-            "source_file_hash": file_hash,
-            "source_row": accepted[SOURCE_ROW].to_numpy(dtype="int64"),
-        }
-    )
+    columns = [c for c in accepted.columns if c not in ("birth_date", "birth_date_text")]  # personal: dropped
+    params = {
+        "branch_code": extract.branch_code,
+        "snapshot_date": extract.snapshot_date,
+        "file_hash": file_hash,
+        **hmac_sql_params(key),
+    }
+    with duckdb.connect() as con:
+        con.execute("SET python_enable_replacements = false")
+        con.register("accepted_rows", accepted.select(columns))
+        lake.copy_to_parquet(con, PARTICIPANT_SQL, params, target)
+    return accepted.height
 
 
 def _first_offending(validation: RowValidation) -> str:
-    firsts = validation.quarantine.drop_duplicates(SOURCE_ROW).head(FIRST_OFFENDING_ROWS)
-    return "; ".join(f"row {r} ({rule})" for r, rule in zip(firsts[SOURCE_ROW], firsts["rule"], strict=True))
+    firsts = validation.quarantine.unique(SOURCE_ROW, keep="first", maintain_order=True).head(FIRST_OFFENDING_ROWS)
+    return "; ".join(f"row {r} ({rule})" for r, rule in firsts.select(SOURCE_ROW, "rule").iter_rows())
 
 
 def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:
@@ -183,7 +194,7 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
         counts = dict(
             rows_read=validation.rows_read,
             rows_quarantined=validation.rows_quarantined,
-            rows_warned=int(validation.warnings[SOURCE_ROW].nunique()),
+            rows_warned=validation.warnings[SOURCE_ROW].n_unique(),
             extra_columns=",".join(raw.extra_columns) or None,
         )
         lake.write_parquet(
@@ -200,14 +211,15 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
                 f"than the {settings.quarantine_threshold:.0%} allowed; first offending rows: "
                 f"{_first_offending(validation)}",
             )
-        participants = participant_rows(validation.accepted, extract, file_hash, settings.pseudonym_key)
-        lake.write_parquet(
-            participants,
+        rows_accepted = write_participant_snapshot(
+            validation.accepted,
+            extract,
+            file_hash,
+            settings.pseudonym_key,
             lake.snapshot_path(paths.lake, extract.branch_code, extract.snapshot_date),
-            lake.SCHEMAS[lake.PARTICIPANT_SNAPSHOTS],
         )
         row = _log_row(
-            extract.name, file_hash, received_at, **base, **counts, outcome="accepted", rows_accepted=len(participants)
+            extract.name, file_hash, received_at, **base, **counts, outcome="accepted", rows_accepted=rows_accepted
         )
     except ExtractRejected as rejection:
         log.warning("%s", rejection)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -90,10 +91,14 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> Path:
+def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: Path, schema: pa.Schema | None = None) -> Path:
     """Write atomically: readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    if isinstance(frame, pl.DataFrame):
+        table = frame.to_arrow()
+        table = table.select(schema.names).cast(schema) if schema is not None else table
+    else:
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
@@ -124,3 +129,12 @@ def reference_path(lake: Path, name: str) -> Path:
 
 def model_path(lake: Path, name: str) -> Path:
     return lake / MODELS / f"{name}.parquet"
+
+
+def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
+    """Write a DuckDB query's result atomically (temporary name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)", params)
+    os.replace(tmp, path)
+    return path

@@ -1,8 +1,8 @@
 """The contract's row rules as a Pandera schema, and the split of an extract into accepted and quarantined rows.
 
 `prepare_rows` turns the file's text into the values the rules judge (a cleaned NIK, parsed dates, age on the
-snapshot date, normalised region code); `ROW_SCHEMA`-style validation (Pandera, lazy) then reports every rule
-every row breaks. A failing row is quarantined with all its reasons; the rest of the file is used. The same NIK
+snapshot date, normalised region code); the Pandera schema from `build_row_schema` (polars backend, lazy) then
+reports every rule every row breaks. A failing row is quarantined with all its reasons; the rest of the file is used. The same NIK
 twice in one file keeps one row (the AKTIF one, then the latest enrolment) and quarantines the others.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-import pandera.pandas as pa
+import duckdb
+import pandera.polars as pa
+import polars as pl
 
 from ucj_pipeline import nik as nik_rules
 from ucj_pipeline.extract_reader import SOURCE_ROW
@@ -44,7 +45,12 @@ RULES: dict[str, Rule] = {
         Rule("nik_region_digits", "NIK", "NIK digits 3-4 and 5-6 must not be 00"),
         Rule("nik_birth_date", "NIK", "NIK digits 7-12 must be a real date DDMMYY (women add 40 to the day)"),
         Rule("nik_serial", "NIK", "NIK digits 13-16 must not be 0000"),
-        Rule("date_format", "*", "a date must be YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY and a real date"),
+        Rule("birth_date_format", "TGL_LAHIR", "TGL_LAHIR must be a real date: YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY"),
+        Rule(
+            "enrolment_date_format",
+            "TGL_KEPESERTAAN",
+            "TGL_KEPESERTAAN must be a real date: YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY",
+        ),
         Rule("age_range", "TGL_LAHIR", f"age on the snapshot date must be between {MIN_AGE} and {MAX_AGE}"),
         Rule("sex_value", "JENIS_KELAMIN", "JENIS_KELAMIN must be L or P"),
         Rule("region_code_format", "KODE_WILAYAH", "KODE_WILAYAH must be a regency (73.16) or village code"),
@@ -74,10 +80,11 @@ WARNINGS: dict[str, Rule] = {
 # Prepared column -> contract column it comes from.
 SOURCE_COLUMN = {
     "nik": "NIK",
-    "birth_date_text": "TGL_LAHIR",
     "age_years": "TGL_LAHIR",
+    "birth_date_text": "TGL_LAHIR",
     "sex": "JENIS_KELAMIN",
     "region_code_text": "KODE_WILAYAH",
+    "region_code": "KODE_WILAYAH",
     "segment": "SEGMEN",
     "program_text": "PROGRAM",
     "status": "STATUS",
@@ -87,7 +94,6 @@ SOURCE_COLUMN = {
     "enrolment_date": "TGL_KEPESERTAAN",
     "last_paid_month": "IURAN_TERAKHIR",
 }
-
 # Contract column -> the prepared column holding its text as delivered (personal columns deliberately absent).
 TEXT_COLUMN = {
     "JENIS_KELAMIN": "sex",
@@ -102,237 +108,212 @@ TEXT_COLUMN = {
 }
 assert not PERSONAL_COLUMNS & TEXT_COLUMN.keys()
 
-
-def parse_contract_date(text: pd.Series) -> pd.Series:
-    """Dates as the contract allows them (day first); NaT where none of the formats gives a real date."""
-    text = text.str.strip()
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    for fmt in DATE_FORMATS:
-        parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
-    return parsed
-
-
-def normalise_region_code(text: pd.Series) -> pd.Series:
-    """'7316' -> '73.16', '7316012001' -> '73.16.01.2001'; NA when the digits fit neither level."""
-    digits = text.str.replace(".", "", regex=False).str.strip()
-    regency = digits.str[:2] + "." + digits.str[2:4]
-    village = regency + "." + digits.str[4:6] + "." + digits.str[6:10]
-    ok = digits.str.fullmatch(r"\d{4}|\d{10}").fillna(False).astype(bool)
-    return village.where(digits.str.len() == 10, regency).where(ok)
-
-
-def program_tokens(text: pd.Series) -> pd.Series:
-    return (
-        text.str.strip()
-        .str.split(r"[,;|\s]+", regex=True)
-        .map(lambda tokens: tuple(t for t in tokens if t) if isinstance(tokens, list) else ())
-    )
-
-
-def prepare_rows(raw: pd.DataFrame, snapshot_date: date) -> pd.DataFrame:
-    """The values the rules judge, one row per file row, index aligned with `raw`."""
-    strip = {c: raw[c].str.strip() for c in raw.columns if c != SOURCE_ROW}
-    birth = parse_contract_date(strip["TGL_LAHIR"])
-    snapshot = pd.Timestamp(snapshot_date)
-    # Whole years completed on the snapshot date.
-    age = (
-        snapshot.year
-        - birth.dt.year
-        - (
-            (birth.dt.month > snapshot.month) | ((birth.dt.month == snapshot.month) & (birth.dt.day > snapshot.day))
-        ).astype("Int64")
-    )
-    return pd.DataFrame(
-        {
-            SOURCE_ROW: raw[SOURCE_ROW],
-            "nik": nik_rules.clean_nik(strip["NIK"]),
-            "birth_date_text": strip["TGL_LAHIR"],
-            "birth_date": birth,
-            "age_years": age.astype("Float64"),
-            "sex": strip["JENIS_KELAMIN"],
-            "region_code_text": strip["KODE_WILAYAH"],
-            "region_code": normalise_region_code(strip["KODE_WILAYAH"]),
-            "segment": strip["SEGMEN"],
-            "program_text": strip["PROGRAM"],
-            "programs": program_tokens(strip["PROGRAM"]),
-            "status": strip["STATUS"],
-            "funding_source": strip["SUMBER_IURAN"],
-            "category": strip["KATEGORI"].replace("", pd.NA),
-            "enrolment_date_text": strip["TGL_KEPESERTAAN"],
-            "enrolment_date": parse_contract_date(strip["TGL_KEPESERTAAN"]),
-            "last_paid_month": strip["IURAN_TERAKHIR"].replace("", pd.NA),
-            "employer_npp": strip["NPP"].replace("", pd.NA),
-        }
-    )
+# Parsing runs in DuckDB: vectorised and parallel over the whole file, which matters at millions of rows.
+PREPARE_SQL = """
+SELECT
+    source_row,
+    trim(NIK) AS nik_text,
+    trim(TGL_LAHIR) AS birth_date_text,
+    try_strptime(trim(TGL_LAHIR), $date_formats)::DATE AS birth_date,
+    date_sub('year', try_strptime(trim(TGL_LAHIR), $date_formats)::DATE, $snapshot_date) AS age_years,
+    trim(JENIS_KELAMIN) AS sex,
+    trim(KODE_WILAYAH) AS region_code_text,
+    CASE
+        WHEN regexp_full_match(replace(trim(KODE_WILAYAH), '.', ''), '[0-9]{4}([0-9]{6})?') THEN
+            concat_ws('.', NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 1, 2), ''),
+                      NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 3, 2), ''),
+                      NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 5, 2), ''),
+                      NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 7, 4), ''))
+    END AS region_code,
+    trim(SEGMEN) AS segment,
+    trim(PROGRAM) AS program_text,
+    list_sort(list_distinct(list_filter(regexp_split_to_array(trim(PROGRAM), '[,;|\\s]+'), lambda p: p <> '')))
+        AS programs,
+    trim(STATUS) AS status,
+    trim(SUMBER_IURAN) AS funding_source,
+    NULLIF(trim(KATEGORI), '') AS category,
+    trim(TGL_KEPESERTAAN) AS enrolment_date_text,
+    try_strptime(trim(TGL_KEPESERTAAN), $date_formats)::DATE AS enrolment_date,
+    NULLIF(trim(IURAN_TERAKHIR), '') AS last_paid_month,
+    NULLIF(trim(NPP), '') AS employer_npp
+FROM raw_rows
+"""
+PROGRAM_LIST = r"^\s*(?:{p})(?:[,;|\s]+(?:{p}))*[,;|\s]*$".format(p="|".join(PROGRAMS))
 
 
-def _check(rule: str, fn, element_wise: bool = False) -> pa.Check:
-    return pa.Check(fn, name=rule, error=rule, element_wise=element_wise)
+def prepare_rows(raw: pl.DataFrame, snapshot_date: date) -> pl.DataFrame:
+    """The values the rules judge, one row per file row, in file order."""
+    with duckdb.connect() as con:
+        con.execute("SET python_enable_replacements = false")
+        con.register("raw_rows", raw)
+        prepared = con.sql(
+            PREPARE_SQL + " ORDER BY source_row",
+            params={"date_formats": list(DATE_FORMATS), "snapshot_date": snapshot_date},
+        ).pl()
+    return prepared.with_columns(nik=nik_rules.clean_nik(pl.col("nik_text"))).drop("nik_text")
 
 
-def _is_date(text: pd.Series) -> pd.Series:
-    return parse_contract_date(text).notna()
+def _check(rule: str, expression) -> pa.Check:
+    """A Pandera check named by the contract rule; `expression(column)` is a boolean polars expression."""
+    return pa.Check(lambda data: data.lazyframe.select(expression(pl.col(data.key))), name=rule, error=rule)
+
+
+def _frame_check(rule: str, expression: pl.Expr) -> pa.Check:
+    return pa.Check(lambda data: data.lazyframe.select(expression), name=rule, error=rule)
+
+
+def _parsed(text_column: str, value_column: str) -> pl.Expr:
+    """The text is empty (another rule says so) or it parsed."""
+    return pl.col(text_column).is_null() | pl.col(value_column).is_not_null()
 
 
 def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameSchema:
     """The Pandera schema of a prepared extract: one check per contract row rule, named by the rule."""
-    snapshot = pd.Timestamp(snapshot_date)
+    provinces, regencies, villages = sorted(regions.provinces), sorted(regions.regencies), sorted(regions.villages)
 
-    def region_known(code: pd.Series) -> pd.Series:
-        normalised = normalise_region_code(code)
-        regency = normalised.str[:5]
-        village_ok = (normalised.str.len() != 13) | normalised.isin(regions.villages)
-        return normalised.isna() | (regency.isin(regions.regencies) & village_ok)
+    def region_known(code: pl.Expr) -> pl.Expr:
+        village_ok = (code.str.len_chars() != 13) | code.is_in(villages)
+        return code.str.slice(0, 5).is_in(regencies) & village_ok
 
-    required = dict(nullable=False, required=True)
-    optional = dict(nullable=True, required=True)
+    def required(*checks: pa.Check) -> pa.Column:
+        return pa.Column(None, nullable=False, required=True, checks=list(checks))
+
+    def optional(*checks: pa.Check) -> pa.Column:
+        return pa.Column(None, nullable=True, required=True, checks=list(checks))
+
     return pa.DataFrameSchema(
         {
-            "nik": pa.Column(
-                None,
-                **required,
-                checks=[
-                    _check("nik_format", nik_rules.is_well_formed),
-                    _check("nik_province", lambda s: nik_rules.has_known_province(s, regions.provinces)),
-                    _check("nik_region_digits", nik_rules.has_region_digits),
-                    _check("nik_birth_date", nik_rules.has_birth_date),
-                    _check("nik_serial", nik_rules.has_serial),
-                ],
+            "nik": required(
+                _check("nik_format", nik_rules.is_well_formed),
+                _check("nik_province", lambda c: nik_rules.has_known_province(c, provinces)),
+                _check("nik_region_digits", nik_rules.has_region_digits),
+                _check("nik_birth_date", nik_rules.has_birth_date),
+                _check("nik_serial", nik_rules.has_serial),
             ),
-            "birth_date_text": pa.Column(None, **required, checks=[_check("date_format", _is_date)]),
-            "age_years": pa.Column(
-                None, **optional, checks=[_check("age_range", lambda s: s.between(MIN_AGE, MAX_AGE))]
+            "birth_date_text": required(),
+            "age_years": optional(_check("age_range", lambda c: c.is_between(MIN_AGE, MAX_AGE))),
+            "sex": required(_check("sex_value", lambda c: c.is_in(SEXES))),
+            "region_code_text": required(),
+            "region_code": optional(_check("region_code_unknown", region_known)),
+            "segment": required(_check("segment_value", lambda c: c.is_in(SEGMENTS))),
+            "program_text": required(_check("program_value", lambda c: c.str.contains(PROGRAM_LIST))),
+            "status": required(_check("status_value", lambda c: c.is_in(STATUSES))),
+            "funding_source": required(_check("funding_source_value", lambda c: c.is_in(FUNDING_SOURCES))),
+            "category": optional(_check("category_format", lambda c: c.str.contains(r"^[A-Z]+(?:_[A-Z]+)*$"))),
+            "enrolment_date_text": required(),
+            "enrolment_date": optional(
+                _check("enrolment_after_snapshot", lambda c: c <= pl.lit(snapshot_date, dtype=pl.Date))
             ),
-            "sex": pa.Column(None, **required, checks=[_check("sex_value", lambda s: s.isin(SEXES))]),
-            "region_code_text": pa.Column(
-                None,
-                **required,
-                checks=[
-                    _check("region_code_format", lambda s: normalise_region_code(s).notna()),
-                    _check("region_code_unknown", region_known),
-                ],
-            ),
-            "segment": pa.Column(None, **required, checks=[_check("segment_value", lambda s: s.isin(SEGMENTS))]),
-            "program_text": pa.Column(
-                None,
-                **required,
-                checks=[
-                    _check(
-                        "program_value",
-                        lambda s: (
-                            program_tokens(s).map(lambda t: bool(t) and all(p in PROGRAMS for p in t)).astype(bool)
-                        ),
-                    )
-                ],
-            ),
-            "status": pa.Column(None, **required, checks=[_check("status_value", lambda s: s.isin(STATUSES))]),
-            "funding_source": pa.Column(
-                None, **required, checks=[_check("funding_source_value", lambda s: s.isin(FUNDING_SOURCES))]
-            ),
-            "category": pa.Column(
-                None,
-                **optional,
-                checks=[_check("category_format", lambda s: s.str.fullmatch(r"[A-Z]+(?:_[A-Z]+)*").astype(bool))],
-            ),
-            "enrolment_date_text": pa.Column(None, **required, checks=[_check("date_format", _is_date)]),
-            "enrolment_date": pa.Column(
-                None, **optional, checks=[_check("enrolment_after_snapshot", lambda s: s <= snapshot)]
-            ),
-            "last_paid_month": pa.Column(
-                None,
-                **optional,
-                checks=[
-                    _check("last_paid_month_format", lambda s: s.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").astype(bool))
-                ],
+            "last_paid_month": optional(
+                _check("last_paid_month_format", lambda c: c.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
             ),
         },
+        checks=[
+            _frame_check("birth_date_format", _parsed("birth_date_text", "birth_date")),
+            _frame_check("enrolment_date_format", _parsed("enrolment_date_text", "enrolment_date")),
+            _frame_check("region_code_format", _parsed("region_code_text", "region_code")),
+        ],
         strict=False,
         name="branch_extract_rows",
     )
+
+
+ISSUE_SCHEMA = {"row_index": pl.Int64, "column_name": pl.String, "rule": pl.String}
 
 
 @dataclass
 class RowValidation:
     """Rows that passed every rule (deduplicated), and the quarantine: one row per (file row, broken rule)."""
 
-    accepted: pd.DataFrame
-    quarantine: pd.DataFrame
-    warnings: pd.DataFrame
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    warnings: pl.DataFrame
     rows_read: int
 
     @property
     def rows_quarantined(self) -> int:
-        return int(self.quarantine[SOURCE_ROW].nunique())
+        return self.quarantine[SOURCE_ROW].n_unique()
 
 
-def _failures(prepared: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
+    """(row_index, contract column, rule) for every rule every row breaks."""
     try:
         schema.validate(prepared, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        cases = cases[cases["index"].notna()]
-        rule = cases["check"].astype("str").where(cases["check"].astype("str") != "not_nullable", "value_required")
-        column = cases["column"].map(SOURCE_COLUMN)
-        return pd.DataFrame(
-            {
-                "index": cases["index"].astype("int64").to_numpy(),
-                "column_name": column.to_numpy(),
-                "rule": rule.to_numpy(),
-            }
+        cases = errors.failure_cases.filter(pl.col("index").is_not_null())
+        rule = pl.when(pl.col("check") == "not_nullable").then(pl.lit("value_required")).otherwise(pl.col("check"))
+        return (
+            cases.select(
+                row_index=pl.col("index").cast(pl.Int64),
+                rule=rule,
+                column_name=pl.col("column").replace_strict(SOURCE_COLUMN, default=None),
+            )
+            .with_columns(
+                column_name=pl.coalesce(
+                    "column_name", pl.col("rule").replace_strict({k: r.column for k, r in RULES.items()}, default=None)
+                )
+            )
+            .select(list(ISSUE_SCHEMA))
+            .unique(maintain_order=True)
         )
-    return pd.DataFrame({"index": [], "column_name": [], "rule": []})
+    return pl.DataFrame(schema=ISSUE_SCHEMA)
 
 
-def _duplicates(valid: pd.DataFrame) -> pd.Index:
-    """Indices of rows whose NIK appears again: keep the AKTIF one, then the latest enrolment, then the first."""
-    ordered = valid.assign(_inactive=valid["status"] != "AKTIF").sort_values(
-        ["nik", "_inactive", "enrolment_date", SOURCE_ROW], ascending=[True, True, False, True]
+def _duplicates(valid: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose NIK appears again: keep the AKTIF one, then the latest enrolment, then the first in the file."""
+    ordered = valid.sort(
+        [pl.col("status") != "AKTIF", pl.col("enrolment_date"), pl.col(SOURCE_ROW)],
+        descending=[False, True, False],
+        nulls_last=True,
     )
-    return ordered.index[ordered.duplicated("nik", keep="first")]
+    return ordered.filter(~pl.col("nik").is_first_distinct()).select(
+        row_index=pl.col("row_index"), column_name=pl.lit("NIK"), rule=pl.lit("duplicate_nik")
+    )
 
 
-def nik_consistency_warnings(rows: pd.DataFrame) -> pd.DataFrame:
+def nik_consistency_warnings(rows: pl.DataFrame) -> pl.DataFrame:
     """Rows kept but flagged: NIK date digits or sex digit disagree with TGL_LAHIR / JENIS_KELAMIN."""
-    encoded = nik_rules.encoded_birth_date(rows["nik"])
-    birth = rows["birth_date"]
+    encoded = nik_rules.encoded_birth_date(pl.col("nik"))
+    birth = pl.col("birth_date")
     date_mismatch = (
-        (encoded.dt.day != birth.dt.day)
-        | (encoded.dt.month != birth.dt.month)
-        | (encoded.dt.year % 100 != birth.dt.year % 100)
+        (encoded.dt.day() != birth.dt.day())
+        | (encoded.dt.month() != birth.dt.month())
+        | (encoded.dt.year() % 100 != birth.dt.year() % 100)
     )
-    sex_mismatch = nik_rules.encoded_sex(rows["nik"]) != rows["sex"]
-    parts = [
-        pd.DataFrame({SOURCE_ROW: rows.loc[mask.fillna(False).astype(bool), SOURCE_ROW], "rule": code})
-        for code, mask in (("nik_birth_date_mismatch", date_mismatch), ("nik_sex_mismatch", sex_mismatch))
-    ]
-    return pd.concat(parts, ignore_index=True)
+    sex_mismatch = nik_rules.encoded_sex(pl.col("nik")) != pl.col("sex")
+    return pl.concat(
+        [
+            rows.filter(mask.fill_null(False)).select(SOURCE_ROW, rule=pl.lit(code))
+            for code, mask in (("nik_birth_date_mismatch", date_mismatch), ("nik_sex_mismatch", sex_mismatch))
+        ]
+    )
 
 
-def _offending_values(prepared: pd.DataFrame, quarantine: pd.DataFrame) -> pd.Series:
-    """The file's text that broke the rule; never for personal columns (NIK, NAMA, TGL_LAHIR)."""
-    values = pd.Series(pd.NA, index=quarantine.index, dtype="str")
-    for column, text_column in TEXT_COLUMN.items():
-        mask = quarantine["column_name"] == column
-        if mask.any():
-            values[mask] = prepared.loc[quarantine.loc[mask, "index"], text_column].to_numpy()
-    return values
-
-
-def validate_rows(prepared: pd.DataFrame, regions: RegionIndex, snapshot_date: date) -> RowValidation:
+def validate_rows(prepared: pl.DataFrame, regions: RegionIndex, snapshot_date: date) -> RowValidation:
+    prepared = prepared.with_row_index("row_index").with_columns(pl.col("row_index").cast(pl.Int64))
     failures = _failures(prepared, build_row_schema(regions, snapshot_date))
-    failing = pd.Index(failures["index"].unique())
-    valid = prepared.drop(index=failing)
-    duplicate_index = _duplicates(valid)
-    duplicates = pd.DataFrame({"index": duplicate_index, "column_name": "NIK", "rule": "duplicate_nik"})
-    quarantine = pd.concat([failures, duplicates], ignore_index=True)
-    quarantine[SOURCE_ROW] = prepared.loc[quarantine["index"], SOURCE_ROW].to_numpy()
-    quarantine["offending_value"] = _offending_values(prepared, quarantine)
-    quarantine["rule_description"] = quarantine["rule"].map(lambda r: RULES[r].description)
-    quarantine = quarantine.drop(columns="index").sort_values([SOURCE_ROW, "rule"], ignore_index=True)
-    accepted = valid.drop(index=duplicate_index)
+    valid = prepared.join(failures.select("row_index").unique(), on="row_index", how="anti")
+    duplicates = _duplicates(valid)
+    issues = pl.concat([failures, duplicates])
+    text = prepared.select(
+        "row_index",
+        SOURCE_ROW,
+        # The file's text that broke the rule; never for personal columns (NIK, NAMA, TGL_LAHIR).
+        *(pl.col(text_column).alias(f"text_{column}") for column, text_column in TEXT_COLUMN.items()),
+    )
+    quarantine = issues.join(text, on="row_index", how="left").with_columns(
+        offending_value=pl.coalesce(
+            *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in TEXT_COLUMN),
+            pl.lit(None, pl.String),
+        ),
+        rule_description=pl.col("rule").replace_strict({k: r.description for k, r in RULES.items()}),
+    )
+    accepted = valid.join(duplicates.select("row_index"), on="row_index", how="anti").drop("row_index")
     return RowValidation(
         accepted=accepted,
-        quarantine=quarantine[[SOURCE_ROW, "column_name", "rule", "rule_description", "offending_value"]],
+        quarantine=quarantine.select(SOURCE_ROW, "column_name", "rule", "rule_description", "offending_value").sort(
+            SOURCE_ROW, "rule"
+        ),
         warnings=nik_consistency_warnings(accepted),
-        rows_read=len(prepared),
+        rows_read=prepared.height,
     )

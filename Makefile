@@ -1,0 +1,44 @@
+# ucj-pipeline: `make demo` runs the pipeline end to end on synthetic sample data; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+UCJ_HOME ?= $(CURDIR)/data
+export UCJ_HOME
+# The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
+DEMO_AS_OF ?= 2025-12-31
+
+.PHONY: demo test ui install lint format bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/ucj sample
+	$(BIN)/ucj run --as-of $(DEMO_AS_OF)
+	$(BIN)/ucj status
+
+test: install
+	$(BIN)/pytest -n auto --dist loadfile
+
+ui: install
+	$(BIN)/ucj ui
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python benchmarks/pipeline_vs_duckdb.py
+
+clean:
+	rm -rf $(UCJ_HOME)
