@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -49,7 +50,7 @@ def read_extract(path: Path, file_format: str, file_name: str | None = None) -> 
         elif file_format == "parquet":
             frame = _read_with_duckdb(f"read_parquet('{_sql_path(path)}')")
         elif file_format == "xlsx":
-            frame = _read_excel(path)
+            frame = _excel_serial_dates_to_text(_read_excel(path))
         else:
             raise ExtractRejected(name, "file_format", f"unsupported format {file_format!r}")
     except ExtractRejected:
@@ -115,6 +116,27 @@ def _read_csv(path: Path) -> pl.DataFrame:
 
 def _read_excel(path: Path) -> pl.DataFrame:
     return pl.read_excel(path, sheet_id=1, infer_schema_length=0, engine="calamine")
+
+
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's 1900 date system, as every spreadsheet since Lotus counts it
+DATE_COLUMNS = ("TGL_LAHIR", "TGL_KEPESERTAAN")
+
+
+def _excel_serial_dates_to_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Date cells arrive as Excel serial numbers (32878 = 1990-01-05): write them as ISO dates."""
+    serial = r"^\d+(\.0+)?$"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(serial))
+        .then(
+            (
+                pl.lit(EXCEL_EPOCH) + pl.duration(days=pl.col(c).str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
+            ).dt.strftime("%Y-%m-%d")
+        )
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in frame.columns
+        if c.strip().upper() in DATE_COLUMNS
+    )
 
 
 def _to_contract_columns(frame: pl.DataFrame, name: str) -> RawExtract:

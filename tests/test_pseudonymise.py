@@ -1,0 +1,33 @@
+import hashlib
+import hmac
+import logging
+
+import duckdb
+import pytest
+
+from ucj_pipeline.pseudonymise import KEY_ENV, hmac_sql, hmac_sql_params, pseudonymisation_key, pseudonymise
+
+NIKS = ["7316014501900001", "9101010101010001"]
+
+
+@pytest.mark.parametrize("key", [b"a-sixteen-char-k", b"k" * 64, b"a key longer than one sha256 block " * 3])
+def test_sql_and_python_hmac_equal_the_standard_library(key):
+    expected = [hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in NIKS]
+    assert pseudonymise(NIKS, key) == expected
+    rows = duckdb.execute(
+        f"SELECT {hmac_sql('nik')} FROM (SELECT unnest($niks) AS nik)", {"niks": NIKS, **hmac_sql_params(key)}
+    ).fetchall()
+    assert [r[0] for r in rows] == expected
+
+
+def test_missing_key_falls_back_to_the_dev_key_loudly(monkeypatch, caplog):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    with caplog.at_level(logging.WARNING):
+        pseudonymisation_key()
+    assert "PUBLIC DEVELOPMENT KEY" in caplog.text
+
+
+def test_short_key_is_refused(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "short")
+    with pytest.raises(ValueError, match=KEY_ENV):
+        pseudonymisation_key()

@@ -1,0 +1,99 @@
+from datetime import date
+
+import pytest
+
+from tests.factories import make_nik, row, write_extract
+from ucj_pipeline.extract_reader import read_extract
+from ucj_pipeline.reference_data import RegionIndex
+from ucj_pipeline.row_rules import RULES, prepare_rows, validate_rows
+
+SNAPSHOT = date(2025, 12, 31)
+
+
+def validate(tmp_path, rows):
+    path = write_extract(tmp_path, "PALOPO_20251231.csv", rows)
+    raw = read_extract(path, "csv").rows
+    return validate_rows(prepare_rows(raw, SNAPSHOT), RegionIndex.load(), SNAPSHOT)
+
+
+def rules_of_row(validation, source_row=2):
+    return set(validation.quarantine.filter(source_row=source_row)["rule"].to_list())
+
+
+def test_valid_row_is_accepted(tmp_path):
+    result = validate(tmp_path, [row(KODE_WILAYAH="7316012006", TGL_LAHIR="05/01/1990", PROGRAM=" JKK | jkm ".upper())])
+    assert result.accepted.height == 1 and result.quarantine.height == 0
+    accepted = result.accepted.row(0, named=True)
+    assert accepted["region_code"] == "73.16.01.2006"
+    assert accepted["programs"] == ["JKK", "JKM"]
+    assert accepted["age_years"] == 35
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule"),
+    [
+        ({"NIK": "731601450190001"}, "nik_format"),
+        ({"NIK": "7.316E+15"}, "nik_format"),
+        ({"NIK": "9901014501900001"}, "nik_province"),
+        ({"NIK": "7300014501900001"}, "nik_region_digits"),
+        ({"NIK": "7316013202900001"}, "nik_birth_date"),
+        ({"NIK": "7316014501900000"}, "nik_serial"),
+        ({"NIK": ""}, "value_required"),
+        ({"TGL_LAHIR": "1990-02-30"}, "birth_date_format"),
+        ({"TGL_LAHIR": "01/13/1990"}, "birth_date_format"),
+        ({"TGL_LAHIR": "2015-01-01"}, "age_range"),
+        ({"TGL_LAHIR": "1920-01-01"}, "age_range"),
+        ({"JENIS_KELAMIN": "M"}, "sex_value"),
+        ({"KODE_WILAYAH": "73-16"}, "region_code_format"),
+        ({"KODE_WILAYAH": "73.99"}, "region_code_unknown"),
+        ({"KODE_WILAYAH": "73.16.01.9999"}, "region_code_unknown"),
+        ({"SEGMEN": "PBI"}, "segment_value"),
+        ({"PROGRAM": "JKK,JKN"}, "program_value"),
+        ({"PROGRAM": "jkk,jkm"}, "program_value"),
+        ({"STATUS": "aktif"}, "status_value"),
+        ({"SUMBER_IURAN": "APBN"}, "funding_source_value"),
+        ({"KATEGORI": "honorer"}, "category_format"),
+        ({"TGL_KEPESERTAAN": "2026-01-01"}, "enrolment_after_snapshot"),
+        ({"TGL_KEPESERTAAN": "kemarin"}, "enrolment_date_format"),
+        ({"IURAN_TERAKHIR": "2025-13"}, "last_paid_month_format"),
+    ],
+)
+def test_each_rule_quarantines_the_row_and_names_the_rule(tmp_path, overrides, rule):
+    result = validate(tmp_path, [row(**overrides), row(serial=2)])
+    assert rules_of_row(result) == {rule}
+    assert result.accepted["source_row"].to_list() == [3]
+    quarantined = result.quarantine.row(0, named=True)
+    assert quarantined["rule_description"] == RULES[rule].description
+    assert quarantined["column_name"] in (RULES[rule].column, next(iter(overrides)))
+
+
+def test_every_reason_of_a_row_is_kept(tmp_path):
+    result = validate(tmp_path, [row(SEGMEN="X", STATUS="Y", KODE_WILAYAH="99.99", NIK="123")])
+    assert rules_of_row(result) == {"segment_value", "status_value", "region_code_unknown", "nik_format"}
+    assert result.rows_quarantined == 1
+
+
+def test_personal_values_never_enter_the_quarantine(tmp_path):
+    bad_nik, bad_birth = "7316014501900000", "1990-02-30"
+    result = validate(tmp_path, [row(NIK=bad_nik, TGL_LAHIR=bad_birth, SEGMEN="X")])
+    values = result.quarantine["offending_value"].to_list()
+    assert bad_nik not in values and bad_birth not in values
+    assert "X" in values  # a non-personal value is kept, to say what to fix
+
+
+def test_duplicate_nik_keeps_the_active_then_latest_enrolled_row(tmp_path):
+    rows = [
+        row(STATUS="NONAKTIF", TGL_KEPESERTAAN="2025-06-01"),  # row 2: newest, but inactive
+        row(STATUS="AKTIF", TGL_KEPESERTAAN="2020-01-01"),  # row 3
+        row(STATUS="AKTIF", TGL_KEPESERTAAN="2023-01-01"),  # row 4: active and latest -> kept
+    ]
+    result = validate(tmp_path, rows)
+    assert result.accepted["source_row"].to_list() == [4]
+    assert sorted(result.quarantine.filter(rule="duplicate_nik")["source_row"].to_list()) == [2, 3]
+
+
+def test_nik_disagreeing_with_birth_date_or_sex_is_kept_with_a_warning(tmp_path):
+    nik = make_nik(birth=date(1990, 1, 5), female=True)
+    result = validate(tmp_path, [row(NIK=nik, JENIS_KELAMIN="L", TGL_LAHIR="1991-01-05")])
+    assert result.accepted.height == 1 and result.quarantine.height == 0
+    assert sorted(result.warnings["rule"].to_list()) == ["nik_birth_date_mismatch", "nik_sex_mismatch"]
