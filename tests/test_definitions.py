@@ -1,0 +1,42 @@
+"""The asset graph as a reviewable snapshot: an accidental change to it shows up here."""
+
+from dagster import AssetKey
+
+from ucj_pipeline.definitions import defs
+
+EXPECTED_ASSETS = {
+    "region_codes", "branch_registry", "branch_service_areas", "worker_bases",
+    "participant_snapshots", "extract_files", "row_issues",
+    "stg_participant_snapshots", "stg_extract_files", "stg_row_issues", "stg_regions", "stg_branches",
+    "stg_branch_regencies", "stg_worker_bases",
+    "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_regency_branches",
+    "coverage_regency", "coverage_province", "coverage_national", "branch_status",
+    "reference_regions", "reference_branches", "reference_worker_base", "quality_ingest_log", "quality_quarantine",
+    "ucj_warehouse",
+}  # fmt: skip
+
+
+def test_asset_keys():
+    assert {key.to_user_string() for key in defs.resolve_all_asset_keys()} == EXPECTED_ASSETS
+
+
+def test_jobs():
+    assert {job.name for job in defs.resolve_all_job_defs()} >= {"ingest_branch_job", "refresh_warehouse_job"}
+
+
+def test_lineage_is_derived_from_sql():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(AssetKey("coverage_province")).parent_keys == {AssetKey("coverage_regency")}
+    assert graph.get(AssetKey("stg_participant_snapshots")).parent_keys == {AssetKey("participant_snapshots")}
+    assert AssetKey("coverage_regency") in graph.get(AssetKey("ucj_warehouse")).parent_keys
+
+
+def test_every_asset_is_described_and_grouped():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description, spec.key
+        assert spec.group_name != "default", spec.key
+
+
+def test_ingest_is_partitioned_by_branch():
+    spec = next(s for s in defs.resolve_all_asset_specs() if s.key == AssetKey("participant_snapshots"))
+    assert spec.partitions_def.name == "branch"
