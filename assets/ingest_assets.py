@@ -5,6 +5,7 @@ from collections import Counter
 
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
+from assets.metadata import arrow_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
@@ -15,6 +16,7 @@ INGEST_SPECS = [
     AssetSpec(
         lake.PARTICIPANT_SNAPSHOTS,
         group_name="ingest",
+        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.PARTICIPANT_SNAPSHOTS])},
         description="Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per "
         "branch and snapshot date). No NIK, name or birth date.",
         deps=["region_codes", "branch_registry"],
@@ -23,12 +25,14 @@ INGEST_SPECS = [
     AssetSpec(
         lake.EXTRACT_FILES,
         group_name="ingest",
+        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.EXTRACT_FILES])},
         description="Ingest log: one row per delivered file with its hash, counts and outcome.",
         kinds={"parquet"},
     ),
     AssetSpec(
         lake.ROW_ISSUES,
         group_name="ingest",
+        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.ROW_ISSUES])},
         description="Rows quarantined (errors) or flagged (warnings) at ingest, with file, row number and rule.",
         kinds={"parquet"},
     ),

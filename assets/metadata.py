@@ -10,3 +10,8 @@ def column_schema(columns: list[tuple[str, str]]) -> TableSchema:
     return TableSchema(
         columns=[TableColumn(name=name, type=str(kind), description=docs.get(name)) for name, kind in columns]
     )
+
+
+def arrow_column_schema(schema) -> TableSchema:
+    """Column schema of a lake table from its pyarrow schema."""
+    return column_schema([(field.name, str(field.type)) for field in schema])

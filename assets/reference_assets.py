@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
-from assets.metadata import column_schema
+from assets.metadata import arrow_column_schema
 from resources import PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.reference_data import REFERENCE_TABLES
@@ -18,18 +18,17 @@ DESCRIPTIONS = {
 
 
 def _reference_asset(name: str) -> AssetsDefinition:
-    @asset(name=name, group_name="reference", description=DESCRIPTIONS[name], kinds={"parquet"})
+    @asset(
+        name=name,
+        group_name="reference",
+        description=DESCRIPTIONS[name],
+        kinds={"parquet"},
+        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[name])},
+    )
     def _write(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
         frame = REFERENCE_TABLES[name]()
-        path = lake.write_parquet(frame, lake.reference_path(settings.paths.lake, name))
-        columns = [(c, str(t)) for c, t in frame.dtypes.items()]
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": len(frame),
-                "dagster/column_schema": column_schema(columns),
-                "path": str(path),
-            }
-        )
+        path = lake.write_parquet(frame, lake.reference_path(settings.paths.lake, name), lake.SCHEMAS[name])
+        return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path)})
 
     return _write
 

@@ -5,12 +5,12 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 from assets.metadata import column_schema
 from resources import PipelineSettings
 from ucj_pipeline.settings import PROJECT_ROOT
-from ucj_pipeline.sql_models import SqlModel, discover_models, run_model
+from ucj_pipeline.sql_models import SqlModel, describe_models, discover_models, run_model
 
 GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
-def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefinition:
+def _model_asset(model: SqlModel, models: dict[str, SqlModel], columns: list[tuple[str, str]]) -> AssetsDefinition:
     @asset(
         name=model.name,
         group_name=GROUPS[model.layer],
@@ -20,6 +20,7 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefiniti
         metadata={
             "sql_file": str(model.path.relative_to(PROJECT_ROOT)),
             "materialized": model.materialized,
+            "dagster/column_schema": column_schema(columns),
             **({"published_as": model.publish_as} if model.publish_as else {}),
         },
     )
@@ -38,4 +39,5 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefiniti
 
 
 SQL_MODELS = discover_models()
-sql_model_assets = [_model_asset(model, SQL_MODELS) for model in SQL_MODELS.values()]
+_COLUMNS = describe_models(SQL_MODELS)
+sql_model_assets = [_model_asset(model, SQL_MODELS, _COLUMNS[model.name]) for model in SQL_MODELS.values()]

@@ -88,6 +88,35 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("offending_value", pa.string()),
         ]
     ),
+    # Reference data, as the reference assets write it.
+    "region_codes": pa.schema(
+        [
+            ("region_code", pa.string()),
+            ("region_level", pa.string()),
+            ("region_name", pa.string()),
+            ("province_code", pa.string()),
+            ("regency_code", pa.string()),
+            ("district_code", pa.string()),
+        ]
+    ),
+    "branch_registry": pa.schema(
+        [
+            ("branch_code", pa.string()),
+            ("branch_name", pa.string()),
+            ("regional_office", pa.string()),
+        ]
+    ),
+    "branch_service_areas": pa.schema([("branch_code", pa.string()), ("regency_code", pa.string())]),
+    "worker_bases": pa.schema(
+        [
+            ("regency_code", pa.string()),
+            ("base_kind", pa.string()),
+            ("workers", pa.int64()),
+            ("reference_period", pa.string()),
+            ("source", pa.string()),
+            ("is_estimate", pa.bool_()),
+        ]
+    ),
 }
 
 

@@ -110,10 +110,10 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
     return models
 
 
-def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path) -> None:
-    if name in REFERENCE_SOURCES:
+def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:
+    if lake_root is not None and name in REFERENCE_SOURCES:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.reference_path(lake_root, name)}')")
-    elif lake.has_files(lake_root, name):
+    elif lake_root is not None and lake.has_files(lake_root, name):
         glob = lake.source_glob(lake_root, name)
         con.execute(
             f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false, "
@@ -125,9 +125,13 @@ def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path)
 
 
 def connect_for_model(
-    model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date
+    model: SqlModel, models: dict[str, SqlModel], lake_root: Path | None, as_of_date: date
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB where every table the model reads (transitively through views) exists."""
+    """An in-memory DuckDB where every table the model reads (transitively through views) exists.
+
+    Without a lake (`lake_root=None`) every source is empty and every model is inlined as a view: enough to
+    know each model's columns and types without data.
+    """
     con = duckdb.connect()
     con.execute("SET python_enable_replacements = false")
     con.execute(f"SET VARIABLE as_of_date = DATE '{as_of_date.isoformat()}'")
@@ -142,7 +146,7 @@ def connect_for_model(
             _register_source(con, name, lake_root)
             return
         upstream = models[name]
-        if upstream.is_table:
+        if upstream.is_table and lake_root is not None:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.model_path(lake_root, name)}')")
         else:
             for dependency in upstream.depends_on:
@@ -175,6 +179,15 @@ def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_
         count = con.execute(f"SELECT count(*) FROM read_parquet('{tmp}')").fetchall()[0][0]
     os.replace(tmp, target)
     return ModelRun(count, columns, target)
+
+
+def describe_models(models: dict[str, SqlModel]) -> dict[str, list[tuple[str, str]]]:
+    """Each model's (column, DuckDB type), derived from its SQL over empty sources."""
+    described = {}
+    for model in models.values():
+        with connect_for_model(model, models, None, date(2000, 1, 1)) as con:
+            described[model.name] = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {model.sql}").fetchall()]
+    return described
 
 
 def topological_order(models: dict[str, SqlModel]) -> list[str]:
