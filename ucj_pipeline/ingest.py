@@ -134,8 +134,7 @@ SELECT
     $file_hash::VARCHAR AS source_file_hash,
     source_row::BIGINT AS source_row
 FROM accepted_rows
-ORDER BY source_row
-"""
+"""  # DuckDB keeps insertion order, so the file order survives without a sort
 
 
 def write_participant_snapshot(

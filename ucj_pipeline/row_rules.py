@@ -147,7 +147,7 @@ def prepare_rows(raw: pl.DataFrame, snapshot_date: date) -> pl.DataFrame:
         con.execute("SET python_enable_replacements = false")
         con.register("raw_rows", raw)
         prepared = con.sql(
-            PREPARE_SQL + " ORDER BY source_row",
+            PREPARE_SQL,  # DuckDB preserves insertion order: rows stay in file order
             params={"date_formats": list(DATE_FORMATS), "snapshot_date": snapshot_date},
         ).pl()
     return prepared.with_columns(nik=nik_rules.clean_nik(pl.col("nik_text"))).drop("nik_text")

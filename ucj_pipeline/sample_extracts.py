@@ -149,7 +149,10 @@ def people_of_regency(regency: str, covered: int, rng, apbd_covered: int | None 
     target_apbd = apbd_covered if apbd_covered is not None else round(covered * 0.2)
     apbd[:target_apbd] = True
     segment[apbd] = "BPU"
-    programs = np.array([rng.choice(PROGRAM_TEXT[s]) for s in segment], dtype=object)
+    programs = np.empty(n, dtype=object)
+    for name, choices in PROGRAM_TEXT.items():
+        mask = segment == name
+        programs[mask] = rng.choice(choices, int(mask.sum()))
     status = np.where(is_covered, "AKTIF", "NONAKTIF")
     # A few active people without JKM: active, but not covered by the UCJ rule.
     no_jkm = ~is_covered & (rng.random(n) < 0.15)
@@ -204,11 +207,16 @@ def people_of_regency(regency: str, covered: int, rng, apbd_covered: int | None 
 def _unique_niks(frame: pd.DataFrame, taken: set[str], rng) -> pd.DataFrame:
     """Re-draw the serial of any NIK already used, so that only deliberate duplicates share a NIK."""
     niks = frame["NIK"].to_numpy().copy()
-    for i, nik in enumerate(niks):
-        while nik in taken:
+    as_series = pd.Series(niks)
+    clash = (as_series.duplicated() | as_series.isin(taken)).to_numpy()
+    seen = set(niks[~clash])
+    for i in np.flatnonzero(clash):
+        nik = niks[i]
+        while nik in seen or nik in taken:
             nik = nik[:12] + f"{rng.integers(1, 10_000):04d}"
-        taken.add(nik)
+        seen.add(nik)
         niks[i] = nik
+    taken.update(seen)
     return frame.assign(NIK=niks)
 
 
@@ -243,7 +251,9 @@ def _bad_rows(people: pd.DataFrame, rng) -> pd.DataFrame:
 def _format_dates(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
     out = frame.copy()
     for column in ("TGL_LAHIR", "TGL_KEPESERTAAN"):
-        out[column] = out[column].map(lambda v: v.strftime(fmt) if isinstance(v, pd.Timestamp) else v)
+        values = out[column]
+        stamps = pd.to_datetime(values.where(values.map(type) == pd.Timestamp), errors="coerce")
+        out[column] = stamps.dt.strftime(fmt).where(stamps.notna(), values)
     return out
 
 
@@ -253,7 +263,7 @@ def write_extract(frame: pd.DataFrame, landing: Path, branch_code: str, snapshot
     text = _format_dates(frame, style.date_format).to_csv(index=False, sep=style.delimiter)
     data = text.encode(style.encoding, errors="replace")
     tmp = path.with_name("." + path.name + ".part")  # a half-written file never carries a valid name
-    tmp.write_bytes(gzip.compress(data, mtime=0) if style.gzip else data)
+    tmp.write_bytes(gzip.compress(data, compresslevel=5, mtime=0) if style.gzip else data)
     tmp.replace(path)
     return path
 
