@@ -116,13 +116,19 @@ def main() -> None:
         env = {**os.environ, "UCJ_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
         baseline_s, baseline_mb, covered = run_child([sys.executable, "-c", BASELINE, *files], env)
         bin_dir = Path(sys.executable).parent
-        pipeline_s, pipeline_mb, _ = run_child([str(bin_dir / "ucj"), "run", "--as-of", SNAPSHOT.isoformat()], env)
+        pipeline_s, pipeline_mb, pipeline_out = run_child(
+            [str(bin_dir / "ucj"), "run", "--as-of", SNAPSHOT.isoformat()], env
+        )
 
     print(f"rows:                 {rows:,}")
     print(f"bare DuckDB baseline: {baseline_s:8.2f} s   peak {baseline_mb:7.0f} MiB   ({int(covered):,} covered)")
     print(f"ucj run (pipeline):   {pipeline_s:8.2f} s   peak {pipeline_mb:7.0f} MiB")
     print(f"ratio pipeline/baseline: {pipeline_s / baseline_s:.2f}x")
     print(f"pipeline throughput:  {rows / pipeline_s:,.0f} rows/s")
+    print("pipeline stages (Dagster runs inside `ucj run`; the rest is start-up and the instance):")
+    for line in pipeline_out.splitlines():
+        if line.startswith(("ingest ", "refresh ")):
+            print("  " + line.split(" (run ")[0])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -71,13 +72,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         instance.add_dynamic_partitions("branch", new)
     ok = True
     for branch in sorted(branches):
+        started = time.perf_counter()
         result = defs.resolve_job_def("ingest_branch_job").execute_in_process(
             instance=instance, partition_key=branch, raise_on_error=False
         )
-        print(f"ingest {branch}: {'ok' if result.success else 'FAILED'} (run {result.run_id})")
+        took = time.perf_counter() - started
+        print(f"ingest {branch}: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
         ok &= result.success
+    started = time.perf_counter()
     result = defs.resolve_job_def("refresh_warehouse_job").execute_in_process(instance=instance, raise_on_error=False)
-    print(f"refresh warehouse: {'ok' if result.success else 'FAILED'} (run {result.run_id})")
+    took = time.perf_counter() - started
+    print(f"refresh warehouse: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
     print(f"published: {paths.warehouse}")
     return 0 if ok and result.success else 1
 
