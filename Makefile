@@ -21,6 +21,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: install
 	$(BIN)/ucj sample
 	$(BIN)/ucj run --as-of $(DEMO_AS_OF)
+	$(BIN)/ucj backfill --to $(DEMO_AS_OF)
 	$(BIN)/ucj status
 
 test: install

@@ -5,8 +5,8 @@ from dagster import TableColumn, TableSchema
 from ucj_pipeline.model_docs import describe_columns
 
 
-def column_schema(columns: list[tuple[str, str]]) -> TableSchema:
-    docs = describe_columns([name for name, _ in columns])
+def column_schema(columns: list[tuple[str, str]], table: str | None = None) -> TableSchema:
+    docs = describe_columns([name for name, _ in columns], table)
     return TableSchema(
         columns=[TableColumn(name=name, type=str(kind), description=docs.get(name)) for name, kind in columns]
     )

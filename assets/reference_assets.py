@@ -14,6 +14,8 @@ DESCRIPTIONS = {
     "branch_service_areas": "Which regencies each branch office serves; together they cover all 514 regencies.",
     "worker_bases": "Worker base per regency: BPS employed population where published, otherwise a labelled "
     "estimate from population; plus BPJS 'potensi pekerja' where a source gives it.",
+    "targets": "Coverage targets set by governments (national RPJMN/RPJPN, South Sulawesi, Banggai, Sinjai, Luwu "
+    "Timur's Satu Desa 100 Tenaga Kerja), with baselines, dates, worker base kind and source documents.",
 }
 
 

@@ -20,7 +20,7 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], columns: list[tup
         metadata={
             "sql_file": str(model.path.relative_to(PROJECT_ROOT)),
             "materialized": model.materialized,
-            "dagster/column_schema": column_schema(columns),
+            "dagster/column_schema": column_schema(columns, model.name),
             **({"published_as": model.publish_as} if model.publish_as else {}),
         },
     )
@@ -30,7 +30,7 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], columns: list[tup
         return MaterializeResult(
             metadata={
                 "dagster/row_count": result.row_count,
-                "dagster/column_schema": column_schema(result.columns),
+                "dagster/column_schema": column_schema(result.columns, model.name),
                 "as_of_date": str(as_of),
             }
         )
@@ -39,5 +39,5 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], columns: list[tup
 
 
 SQL_MODELS = discover_models()
-_COLUMNS = describe_models(SQL_MODELS)
-sql_model_assets = [_model_asset(model, SQL_MODELS, _COLUMNS[model.name]) for model in SQL_MODELS.values()]
+SQL_MODEL_COLUMNS = describe_models(SQL_MODELS)
+sql_model_assets = [_model_asset(model, SQL_MODELS, SQL_MODEL_COLUMNS[model.name]) for model in SQL_MODELS.values()]

@@ -2,11 +2,10 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.sql_model_assets import SQL_MODELS
+from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import PipelineSettings
-from ucj_pipeline import lake
 from ucj_pipeline.model_docs import describe_columns
-from ucj_pipeline.warehouse import PublishedTable, publish_warehouse
+from ucj_pipeline.warehouse import PublishedTable, publish_warehouse, table_row_counts
 
 PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
 
@@ -21,16 +20,18 @@ PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
     + "), rebuilt in a new file and swapped into place, so readers never block a run or see half of one.",
 )
 def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
-    import pyarrow.parquet as pq
-
     paths = settings.paths
-    tables = []
-    for model in PUBLISHED:
-        parquet = lake.model_path(paths.lake, model.name)
-        columns = pq.read_schema(parquet).names
-        tables.append(PublishedTable(model.publish_as, parquet, model.description, describe_columns(columns)))
+    tables = [
+        PublishedTable(
+            model.publish_as,
+            model.read_sql(paths.lake),
+            model.description,
+            describe_columns([name for name, _ in SQL_MODEL_COLUMNS[model.name]], model.name),
+        )
+        for model in PUBLISHED
+    ]
     target = publish_warehouse(tables, paths.warehouse)
-    rows = {t.qualified_name: pq.read_metadata(t.parquet).num_rows for t in tables}
+    rows = table_row_counts(target)
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(target)),

@@ -1,6 +1,6 @@
 """Dagster resources: where the pipeline's files live and the knobs of a run, configured from the environment."""
 
 from resources.landing_area import LandingArea
-from resources.pipeline_settings import PipelineSettings
+from resources.pipeline_settings import AS_OF_DATE_TAG, PipelineSettings
 
-__all__ = ["LandingArea", "PipelineSettings"]
+__all__ = ["AS_OF_DATE_TAG", "LandingArea", "PipelineSettings"]

@@ -6,12 +6,16 @@ import os
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource
-from pydantic import Field
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import Field, PrivateAttr
 
 from ucj_pipeline.ingest import IngestSettings
 from ucj_pipeline.pseudonymise import pseudonymisation_key
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of
+
+# A run tagged with this reporting date computes the figures for that date (schedules, backfills, the UI's
+# "launch with tags"); it overrides `as_of_date` of the configuration.
+AS_OF_DATE_TAG = "ucj/as_of_date"
 
 
 class PipelineSettings(ConfigurableResource):
@@ -23,6 +27,12 @@ class PipelineSettings(ConfigurableResource):
         default=DEFAULT_QUARANTINE_THRESHOLD,
         description="A file with a larger share of quarantined rows is rejected whole (contract: 5%).",
     )
+
+    _run_as_of_date: str = PrivateAttr(default="")
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        run = context.dagster_run
+        self._run_as_of_date = (run.tags.get(AS_OF_DATE_TAG, "") if run is not None else "") or ""
 
     @classmethod
     def from_env(cls, **overrides) -> PipelineSettings:
@@ -39,7 +49,7 @@ class PipelineSettings(ConfigurableResource):
         return UcjPaths(Path(self.ucj_home)).ensure()
 
     def reporting_date(self) -> date:
-        return parse_as_of(self.as_of_date)
+        return parse_as_of(self._run_as_of_date or self.as_of_date)
 
     def ingest_settings(self) -> IngestSettings:
         return IngestSettings(

@@ -2,7 +2,8 @@
 
 ucj sample [--scale 0.1] [--seed N]     synthetic extracts into $UCJ_HOME/landing
 ucj run [--as-of YYYY-MM-DD]            everything landed -> lake -> models -> warehouse/ucj.duckdb
-ucj status [--province 73] [--all]      coverage by province and regency from the published file
+ucj backfill [--from D] [--to D]        recompute history for every snapshot date in the lake, oldest first
+ucj status [--province 73] [--all]      targets, then coverage by province and regency, from the published file
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ DAGSTER_YAML = """# Written by `ucj run` for local use: SQLite storage in this f
 telemetry:
   enabled: false
 """
+
+
+# The CLI shows Dagster's INFO events (files, outcomes, warnings); DEBUG events stay in the instance and the UI.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _prepare_dagster_home(paths: UcjPaths) -> None:
@@ -74,21 +79,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     for branch in sorted(branches):
         started = time.perf_counter()
         result = defs.resolve_job_def("ingest_branch_job").execute_in_process(
-            instance=instance, partition_key=branch, raise_on_error=False
+            instance=instance, partition_key=branch, run_config=RUN_CONFIG, raise_on_error=False
         )
         took = time.perf_counter() - started
         print(f"ingest {branch}: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
         ok &= result.success
-    started = time.perf_counter()
-    result = defs.resolve_job_def("refresh_warehouse_job").execute_in_process(instance=instance, raise_on_error=False)
-    took = time.perf_counter() - started
-    print(f"refresh warehouse: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
+    refreshed = _refresh(defs, instance, settings.reporting_date())
     print(f"published: {paths.warehouse}")
-    return 0 if ok and result.success else 1
+    return 0 if ok and refreshed else 1
+
+
+def _refresh(defs, instance, as_of: date) -> bool:
+    """One run of the refresh job (models, history, targets, published file, report) for a reporting date."""
+    from resources import AS_OF_DATE_TAG
+
+    started = time.perf_counter()
+    result = defs.resolve_job_def("refresh_warehouse_job").execute_in_process(
+        instance=instance, tags={AS_OF_DATE_TAG: as_of.isoformat()}, run_config=RUN_CONFIG, raise_on_error=False
+    )
+    took = time.perf_counter() - started
+    print(f"refresh warehouse {as_of}: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
+    return result.success
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """History for every accepted snapshot date in the lake (within --from/--to), oldest first, then --to."""
+    from dagster import DagsterInstance
+
+    from ucj_pipeline.definitions import build_definitions
+    from ucj_pipeline.lake import accepted_snapshot_dates
+    from ucj_pipeline.settings import parse_as_of
+
+    paths = UcjPaths.from_env().ensure()
+    _prepare_dagster_home(paths)
+    last = parse_as_of(args.to)
+    first = date.fromisoformat(args.from_) if args.from_ else date.min
+    dates = sorted({d for d in accepted_snapshot_dates(paths.lake) if first <= d <= last} | {last})
+    defs, instance = build_definitions(), DagsterInstance.get()
+    print(f"backfilling history for {len(dates)} reporting date(s): {', '.join(map(str, dates))}")
+    return 0 if all([_refresh(defs, instance, d) for d in dates]) else 1
 
 
 def _print_table(rows: list[tuple], headers: list[str]) -> None:
-    text = [[("" if v is None else f"{v:,}" if isinstance(v, int) else str(v)) for v in row] for row in rows]
+    text = [[("" if v is None else f"{v:,}" if isinstance(v, int | float) else str(v)) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in text)) if text else len(h) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
@@ -109,10 +142,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"No published warehouse at {paths.warehouse}: run `ucj run` first.", file=sys.stderr)
         return 1
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        _print_targets(con)
         national = con.execute(
             "SELECT as_of_date, covered_workers, worker_base, coverage_pct, has_stale_data FROM marts.coverage_national"
         ).fetchall()[0]
-        print(f"UCJ coverage as of {national[0]}  (synthetic sample data unless you loaded real extracts)\n")
+        print(f"\nUCJ coverage as of {national[0]}  (synthetic sample data unless you loaded real extracts)\n")
         print(
             f"Indonesia: {national[1]:,} covered of {national[2]:,} workers = {national[3]}%"
             + ("  [some branches stale or missing]" if national[4] else "")
@@ -135,6 +169,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("\nCoverage by regency")
         _print_table(regencies, ["code", "regency", "covered", "worker base", "coverage %", "base", "stale", "missing"])
     return 0
+
+
+def _print_targets(con) -> None:
+    rows = con.execute(
+        "SELECT target_id, region_name, coverage_pct, target_pct, target_date, gap_workers, required_monthly_net_new, "
+        "recent_monthly_net_change, projected_coverage_pct, status FROM marts.target_tracking"
+    ).fetchall()
+    as_of = con.execute("SELECT max(as_of_date) FROM marts.target_tracking").fetchall()[0][0]
+    print(f"Target tracking as of {as_of}  (marts.target_tracking; report: $UCJ_HOME/reports/latest.html)\n")
+    _print_table(
+        rows,
+        ["target", "region", "now %", "target %", "by", "workers needed", "needed/month", "pace/month",
+         "projected %", "status"],
+    )  # fmt: skip
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -172,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="process everything in the landing area and publish ucj.duckdb")
     run.add_argument("--as-of", default=None, help="reporting date YYYY-MM-DD (default: today, Asia/Jakarta)")
     run.set_defaults(func=cmd_run)
+    backfill = sub.add_parser("backfill", help="recompute coverage and target history from the snapshots in the lake")
+    backfill.add_argument("--from", dest="from_", default=None, help="first reporting date YYYY-MM-DD")
+    backfill.add_argument("--to", default=None, help="last reporting date YYYY-MM-DD (default: today, Asia/Jakarta)")
+    backfill.set_defaults(func=cmd_backfill)
     status = sub.add_parser("status", help="print coverage by province and regency")
     status.add_argument("--province", help="only this province code, e.g. 73")
     status.add_argument("--all", action="store_true", help="every province and regency, also those without data")

@@ -25,6 +25,7 @@ EXTRACT_FILES = "extract_files"
 ROW_ISSUES = "row_issues"
 REFERENCE = "reference"
 MODELS = "models"
+HISTORY = "history"  # kept across runs and rebuilds of the published file: never deleted by the pipeline
 
 SCHEMAS: dict[str, pa.Schema] = {
     PARTICIPANT_SNAPSHOTS: pa.schema(
@@ -117,6 +118,22 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("is_estimate", pa.bool_()),
         ]
     ),
+    "targets": pa.schema(
+        [
+            ("target_id", pa.string()),
+            ("target_name", pa.string()),
+            ("level", pa.string()),
+            ("region_code", pa.string()),
+            ("target_pct", pa.float64()),
+            ("target_workers_per_village", pa.int64()),
+            ("target_date", pa.date32()),
+            ("target_date_note", pa.string()),
+            ("baseline_pct", pa.float64()),
+            ("baseline_date", pa.date32()),
+            ("base_kind", pa.string()),
+            ("source_document", pa.string()),
+        ]
+    ),
 }
 
 
@@ -160,6 +177,15 @@ def model_path(lake: Path, name: str) -> Path:
     return lake / MODELS / f"{name}.parquet"
 
 
+def history_path(lake: Path, name: str, as_of_date) -> Path:
+    """One file per reporting date: a re-run of a date replaces that date, and no other date is touched."""
+    return lake / HISTORY / name / f"as_of_date={as_of_date}.parquet"
+
+
+def history_glob(lake: Path, name: str) -> str:
+    return str(lake / HISTORY / name / "*.parquet")
+
+
 def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     """Write a DuckDB query's result atomically (temporary name, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,3 +193,17 @@ def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)", params)
     os.replace(tmp, path)
     return path
+
+
+def accepted_snapshot_dates(lake: Path) -> set:
+    """Snapshot dates of the accepted extracts in the ingest log (the dates history can be rebuilt for)."""
+    import duckdb
+
+    if not has_files(lake, EXTRACT_FILES):
+        return set()
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"SELECT DISTINCT snapshot_date FROM read_parquet('{source_glob(lake, EXTRACT_FILES)}') "
+            "WHERE outcome = 'accepted'"
+        ).fetchall()
+    return {r[0] for r in rows}

@@ -139,6 +139,35 @@ class RegionIndex:
         return cls(by_level["province"], by_level["regency"], by_level["village"])
 
 
+TARGET_LEVELS = ("national", "province", "regency", "village_programme")
+BASE_KINDS = ("bps_employed", "potensi_pekerja")
+
+
+@cache
+def targets() -> pd.DataFrame:
+    """One row per coverage target a government set, with its baseline, date, worker base kind and source.
+
+    `village_programme` targets count enrolled (covered) workers per village of the regency; their `target_pct`
+    is the share of villages that must meet `target_workers_per_village` (100: every village).
+    """
+    frame = _read("targets.csv")
+    bad_level = set(frame["level"]) - set(TARGET_LEVELS)
+    bad_base = set(frame["base_kind"]) - set(BASE_KINDS)
+    if bad_level or bad_base or frame["target_id"].duplicated().any():
+        raise ValueError(
+            f"targets.csv: unknown level {bad_level or ''} or base kind {bad_base or ''}, or a repeated id"
+        )
+    for column in ("target_pct", "baseline_pct"):
+        frame[column] = pd.to_numeric(frame[column].replace("", None)).astype("float64")
+    frame["target_workers_per_village"] = pd.to_numeric(frame["target_workers_per_village"].replace("", None)).astype(
+        "Int64"
+    )
+    for column in ("target_date", "baseline_date"):
+        frame[column] = pd.to_datetime(frame[column].replace("", None)).dt.date
+    frame["target_date_note"] = frame["target_date_note"].replace("", None)
+    return frame
+
+
 def known_branch_codes() -> frozenset[str]:
     return frozenset(branch_registry()["branch_code"])
 
@@ -148,4 +177,5 @@ REFERENCE_TABLES = {
     "branch_registry": branch_registry,
     "branch_service_areas": branch_service_areas,
     "worker_bases": worker_bases,
+    "targets": targets,
 }

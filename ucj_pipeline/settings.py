@@ -54,11 +54,15 @@ class UcjPaths:
         return self.warehouse_dir / "ucj.duckdb"
 
     @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster_home").resolve()
 
     def ensure(self) -> UcjPaths:
-        for folder in (self.landing, self.archive, self.lake, self.warehouse_dir):
+        for folder in (self.landing, self.archive, self.lake, self.warehouse_dir, self.reports):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -3,8 +3,12 @@
 A model is one `.sql` file, named as its table, in `staging/`, `intermediate/` or `marts/`. Its header comment
 says what one row is; directives in it say how it is materialised and where it is published:
 
-    -- materialized: view | table        (views are inlined into the models that read them)
+    -- materialized: view | table | history
     -- publish: <schema>.<table>         (copied into the published DuckDB file)
+
+`view` models are inlined into the models that read them; `table` models are rewritten by every run; `history`
+models compute the rows of the reporting date only, and each run writes them to a file of their own for that date
+(a re-run of the date replaces it; other dates are never touched), so readers see every date ever run.
 
 Dependencies are the tables the SQL reads, found with sqlglot's scope analysis (CTEs are not tables), so
 lineage is written once, in the SQL. A name is either another model or a lake source (ingest and reference data).
@@ -27,13 +31,15 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from ucj_pipeline import lake
+from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
 
 LAYERS = ("staging", "intermediate", "marts")
 DIRECTIVE = re.compile(r"^--\s*(materialized|publish):\s*(\S+)\s*$")
 # Lake tables the models may read: ingest output and reference data. Anything else must be a model.
 INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUES)
-REFERENCE_SOURCES = ("region_codes", "branch_registry", "branch_service_areas", "worker_bases")
+REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
+MATERIALIZATIONS = ("view", "table", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
 
 
@@ -49,8 +55,20 @@ class SqlModel:
     depends_on: tuple[str, ...]
 
     @property
-    def is_table(self) -> bool:
-        return self.materialized == "table"
+    def is_stored(self) -> bool:
+        """Written to the lake by its own asset (a table or a history), not inlined as a view."""
+        return self.materialized in ("table", "history")
+
+    def stored_path(self, lake_root: Path, as_of_date: date) -> Path:
+        if self.materialized == "history":
+            return lake.history_path(lake_root, self.name, as_of_date)
+        return lake.model_path(lake_root, self.name)
+
+    def read_sql(self, lake_root: Path) -> str:
+        """A DuckDB table expression reading what the model stored: every date of a history."""
+        if self.materialized == "history":
+            return f"read_parquet('{lake.history_glob(lake_root, self.name)}', union_by_name = true)"
+        return f"read_parquet('{lake.model_path(lake_root, self.name)}')"
 
 
 def table_dependencies(sql: str) -> set[str]:
@@ -87,8 +105,8 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
             if not description:
                 raise ValueError(f"{path}: the header comment must say what one row is")
             materialized = directives.get("materialized", "table")
-            if materialized not in ("view", "table"):
-                raise ValueError(f"{path}: materialized must be 'view' or 'table', not {materialized!r}")
+            if materialized not in MATERIALIZATIONS:
+                raise ValueError(f"{path}: materialized must be one of {MATERIALIZATIONS}, not {materialized!r}")
             if path.stem in models or path.stem in SOURCES:
                 raise ValueError(f"{path}: model name {path.stem!r} is already taken")
             models[path.stem] = SqlModel(
@@ -105,8 +123,8 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
         unknown = [d for d in model.depends_on if d not in models and d not in SOURCES]
         if unknown:
             raise ValueError(f"{model.path}: reads unknown table(s) {', '.join(unknown)}")
-        if model.publish_as and not model.is_table:
-            raise ValueError(f"{model.path}: a published model must be materialized as a table")
+        if model.publish_as and not model.is_stored:
+            raise ValueError(f"{model.path}: a published model must be materialized as a table or a history")
     return models
 
 
@@ -146,8 +164,8 @@ def connect_for_model(
             _register_source(con, name, lake_root)
             return
         upstream = models[name]
-        if upstream.is_table and lake_root is not None:
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.model_path(lake_root, name)}')")
+        if upstream.is_stored and lake_root is not None:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {upstream.read_sql(lake_root)}")
         else:
             for dependency in upstream.depends_on:
                 create(dependency)
@@ -166,13 +184,14 @@ class ModelRun:
 
 
 def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> ModelRun:
-    """Run a model: a table model writes its Parquet file; a view model is checked by describing and counting."""
+    """Run a model: a table or history model writes its Parquet file; a view model is checked by describing and
+    counting."""
     with connect_for_model(model, models, lake_root, as_of_date) as con:
         columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
-        if not model.is_table:
+        if not model.is_stored:
             count = con.execute(f"SELECT count(*) FROM ({model.sql})").fetchall()[0][0]
             return ModelRun(count, columns, None)
-        target = lake.model_path(lake_root, model.name)
+        target = model.stored_path(lake_root, as_of_date)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         con.execute(f"COPY ({model.sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")

@@ -1,0 +1,66 @@
+"""The target report: an HTML page in $UCJ_HOME/reports and its charts in the Dagster UI (asset metadata)."""
+
+import duckdb
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from assets.sql_model_assets import SQL_MODELS
+from resources import PipelineSettings
+from ucj_pipeline.charts import markdown_image, regency_coverage_figure, target_trend_figure, to_png_base64
+from ucj_pipeline.target_report import ReportData, write_report
+
+READS = ("coverage_national", "coverage_regency", "target_tracking", "target_history")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(query, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def load_report_data(settings: PipelineSettings) -> ReportData:
+    """The rows the report shows, read from the models' files in the lake (the same rows that are published)."""
+    source = {name: SQL_MODELS[name].read_sql(settings.paths.lake) for name in READS}
+    with duckdb.connect() as con:
+        con.execute("SET python_enable_replacements = false")
+        tracking = _rows(con, f"SELECT * FROM {source['target_tracking']}")
+        with_target = [t["region_code"] for t in tracking if t["level"] in ("regency", "village_programme")]
+        return ReportData(
+            as_of_date=settings.reporting_date(),
+            national=_rows(con, f"SELECT * FROM {source['coverage_national']}")[0],
+            tracking=tracking,
+            target_history=_rows(con, f"SELECT * FROM {source['target_history']} ORDER BY as_of_date"),
+            regencies=_rows(
+                con,
+                f"SELECT * FROM {source['coverage_regency']} "
+                "WHERE covered_workers > 0 OR list_contains(?, regency_code) ORDER BY regency_code",
+                [with_target],
+            ),
+        )
+
+
+@asset(
+    name="target_report",
+    group_name="publish",
+    deps=list(READS),
+    kinds={"html"},
+    description="reports/ucj_targets_<date>.html (and latest.html): a self-contained page for regional governments "
+    "with the target table, coverage against target by regency and each target's trend. The same charts show here "
+    "as metadata.",
+)
+def target_report(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+    data = load_report_data(settings)
+    path = write_report(data, settings.paths.reports)
+    targets = [t for t in data.tracking if t["level"] in ("province", "regency")]
+    coverage_png = to_png_base64(regency_coverage_figure(data.regencies, targets))
+    trend_png = to_png_base64(target_trend_figure(data.tracking, data.target_history))
+    statuses = {t["target_id"]: t["status"] for t in data.tracking}
+    context.log.info(f"Target report written to {path}")
+    return MaterializeResult(
+        metadata={
+            "report": MetadataValue.path(str(path)),
+            "as_of_date": str(data.as_of_date),
+            "target_status": MetadataValue.json(statuses),
+            "coverage_against_target": MetadataValue.md(markdown_image(coverage_png, "coverage against target")),
+            "target_trends": MetadataValue.md(markdown_image(trend_png, "target trends")),
+        }
+    )
