@@ -8,7 +8,7 @@ export UCJ_HOME
 # The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
 DEMO_AS_OF ?= 2025-12-31
 
-.PHONY: demo test ui install lint format bench clean
+.PHONY: demo test ui install test-services lint format bench clean
 
 install: $(VENV)/.installed
 
@@ -24,7 +24,11 @@ demo: install
 	$(BIN)/ucj backfill --to $(DEMO_AS_OF)
 	$(BIN)/ucj status
 
-test: install
+# Chromium and PostgreSQL for the browser and instance-storage tests (Debian packages; installed when missing).
+test-services:
+	bash scripts/install-test-services.sh
+
+test: install test-services
 	$(BIN)/pytest -n auto --dist loadfile
 
 ui: install

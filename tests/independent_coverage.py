@@ -84,6 +84,11 @@ def _valid(r: dict[str, str], snapshot: date, regions: dict[str, set[str]]) -> t
 
 def covered_by_regency(files: list[Path], as_of: date, regions: dict[str, set[str]]) -> Counter:
     """Covered people per regency on `as_of`, from full-snapshot files named BRANCH_YYYYMMDD.csv[.gz]."""
+    return Counter(region[:5] for region in covered_people(files, as_of, regions).values())
+
+
+def covered_people(files: list[Path], as_of: date, regions: dict[str, set[str]]) -> dict[str, str]:
+    """Each covered person's NIK on `as_of` and the region (regency or village code) that places them."""
     current: dict[str, tuple[date, Path]] = {}
     for path in files:
         branch, stamp = path.name.split(".")[0].split("_")[:2]
@@ -110,5 +115,5 @@ def covered_by_regency(files: list[Path], as_of: date, regions: dict[str, set[st
             # Nationally: newest snapshot, then latest enrolment, then branch code.
             rank = (snapshot, enrolled, [-ord(c) for c in branch])
             if nik not in best or rank > best[nik][0]:
-                best[nik] = (rank, region[:5])
-    return Counter(region for _, region in best.values())
+                best[nik] = (rank, region)
+    return {nik: region for nik, (_, region) in best.items()}

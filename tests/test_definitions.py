@@ -5,14 +5,17 @@ from dagster import AssetKey
 from ucj_pipeline.definitions import defs
 
 EXPECTED_ASSETS = {
-    "region_codes", "branch_registry", "branch_service_areas", "worker_bases",
+    "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
     "participant_snapshots", "extract_files", "row_issues",
     "stg_participant_snapshots", "stg_extract_files", "stg_row_issues", "stg_regions", "stg_branches",
-    "stg_branch_regencies", "stg_worker_bases",
+    "stg_branch_regencies", "stg_worker_bases", "stg_targets",
     "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_regency_branches",
-    "coverage_regency", "coverage_province", "coverage_national", "branch_status",
-    "reference_regions", "reference_branches", "reference_worker_base", "quality_ingest_log", "quality_quarantine",
-    "ucj_warehouse",
+    "int_target_regions",
+    "coverage_regency", "coverage_province", "coverage_national", "branch_status", "coverage_breakdown",
+    "coverage_history", "village_programme", "target_history", "target_tracking",
+    "reference_regions", "reference_branches", "reference_worker_base", "reference_targets",
+    "quality_ingest_log", "quality_quarantine",
+    "ucj_warehouse", "target_report",
 }  # fmt: skip
 
 
@@ -24,11 +27,25 @@ def test_jobs():
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"ingest_branch_job", "refresh_warehouse_job"}
 
 
+def test_schedules():
+    assert [s.name for s in defs.schedules] == ["daily_coverage_refresh"]
+    schedule = defs.resolve_schedule_def("daily_coverage_refresh")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
+        "0 6 * * *",
+        "Asia/Jakarta",
+        "refresh_warehouse_job",
+    )
+
+
 def test_lineage_is_derived_from_sql():
     graph = defs.resolve_asset_graph()
     assert graph.get(AssetKey("coverage_province")).parent_keys == {AssetKey("coverage_regency")}
     assert graph.get(AssetKey("stg_participant_snapshots")).parent_keys == {AssetKey("participant_snapshots")}
     assert AssetKey("coverage_regency") in graph.get(AssetKey("ucj_warehouse")).parent_keys
+    assert graph.get(AssetKey("target_tracking")).parent_keys == {
+        AssetKey("int_target_regions"),
+        AssetKey("target_history"),
+    }
 
 
 def test_every_asset_is_described_and_grouped():

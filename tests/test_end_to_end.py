@@ -65,6 +65,21 @@ def test_every_regency_equals_an_independent_recomputation(sample_run):
         assert covered == sum(v for k, v in expected.items() if k.startswith(province + "."))
 
 
+def test_enrekang_workers_funded_by_the_regional_budget_are_one_query(sample_run):
+    home, _ = sample_run
+    with connect(home) as con:
+        apbd = con.execute(
+            "SELECT sum(covered_workers) FROM marts.coverage_breakdown "
+            "WHERE region_code = '73.16' AND funding_source = 'APBD'"
+        ).fetchall()
+        levels = con.execute(
+            "SELECT region_level, sum(covered_workers) FROM marts.coverage_breakdown GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        national = con.execute("SELECT covered_workers FROM marts.coverage_national").fetchall()[0][0]
+    assert apbd == [(17_125,)]
+    assert levels == [("national", national), ("province", national), ("regency", national)]
+
+
 def test_province_and_national_are_ratios_of_sums(sample_run):
     home, _ = sample_run
     with connect(home) as con:

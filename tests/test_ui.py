@@ -20,6 +20,12 @@ QUERY = """
     metadataEntries { label ... on TableSchemaMetadataEntry { schema { columns { name } } } } } }
 """
 
+SCHEDULES = """
+{ schedulesOrError(repositorySelector: {repositoryName: "__repository__", repositoryLocationName: "ucj_pipeline"}) {
+    ... on Schedules { results { name cronSchedule executionTimezone } }
+    ... on PythonError { message } } }
+"""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -83,5 +89,12 @@ def test_ui_serves_every_asset_with_description_and_group(dagster_ui):
         k: [c["name"] for e in n["metadataEntries"] if "schema" in e for c in e["schema"]["columns"]]
         for k, n in by_key.items()
     }
-    assert all(schemas[k] for k in by_key if k != "ucj_warehouse"), "every table asset shows its columns"
+    files = {"ucj_warehouse", "target_report"}  # a database file and an HTML page, not tables
+    assert all(schemas[k] for k in by_key if k not in files), "every table asset shows its columns"
     assert "covered_workers" in schemas["coverage_regency"]
+    assert "required_monthly_net_new" in schemas["target_tracking"]
+
+    schedules = graphql(dagster_ui, SCHEDULES)["data"]["schedulesOrError"]["results"]
+    assert [(s["name"], s["cronSchedule"], s["executionTimezone"]) for s in schedules] == [
+        ("daily_coverage_refresh", "0 6 * * *", "Asia/Jakarta")
+    ]

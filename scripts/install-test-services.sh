@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# What the tests need beyond Python packages, from Debian's packages: Chromium (the HTML report is tested in a real
+# headless browser) and PostgreSQL (Dagster's production instance storage is tested against a real server, which
+# the tests start themselves on 127.0.0.1). Installs only what is missing; needs root or sudo for apt-get.
+set -euo pipefail
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing ${missing[*]} (Debian packages) for the tests"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
