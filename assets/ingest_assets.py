@@ -1,22 +1,44 @@
-"""Branch ingest: one Dagster partition per branch. Reads the branch's landed extracts, applies the contract,
-writes the lake, and reports what it accepted, quarantined and rejected."""
+"""Branch ingest: one Dagster partition per branch. Reads the branch's ready extracts, applies the contract,
+writes the lake, and reports what it accepted, quarantined and rejected, as metadata and as asset checks:
+
+- `row_rules`: the Pandera validation outcome (rows checked, quarantined, the rules that failed most);
+- `file_rules` (blocking): fails when a file of the run was rejected whole, so nothing downstream runs in that
+  run and the failure is visible on the branch's run; the branch's last good snapshot keeps counting;
+- `snapshot_fresh`: the branch's newest accepted snapshot is at most 35 days old on the reporting date.
+
+A file that changes while it is read (still being written) is retried with exponential backoff.
+"""
 
 from collections import Counter
+from datetime import date
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    RetryRequested,
+    asset,
+    multi_asset,
+)
 
 from assets.metadata import arrow_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
-from ucj_pipeline.ingest import ingest_branch
+from ucj_pipeline.ingest import FileOutcome, FileStillBeingWritten, ingest_branch, reject_misnamed_files
 from ucj_pipeline.reference_data import known_branch_codes
+from ucj_pipeline.settings import STALE_AFTER_DAYS
 
+SNAPSHOTS = lake.PARTICIPANT_SNAPSHOTS
 INGEST_SPECS = [
     AssetSpec(
-        lake.PARTICIPANT_SNAPSHOTS,
+        SNAPSHOTS,
         group_name="ingest",
-        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.PARTICIPANT_SNAPSHOTS])},
+        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[SNAPSHOTS])},
         description="Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per "
         "branch and snapshot date). No NIK, name or birth date.",
         deps=["region_codes", "branch_registry"],
@@ -37,27 +59,60 @@ INGEST_SPECS = [
         kinds={"parquet"},
     ),
 ]
+CHECK_SPECS = [
+    AssetCheckSpec(
+        "row_rules",
+        asset=SNAPSHOTS,
+        description="Pandera validation of the contract's row rules: passes when no file of the run had more than "
+        "the allowed share of rows quarantined. Metadata: rows checked, quarantined, the rules that failed most.",
+    ),
+    AssetCheckSpec(
+        "file_rules",
+        asset=SNAPSHOTS,
+        blocking=True,
+        description="The contract's file rules: fails (blocking) when a file of the run was rejected whole; "
+        "nothing of it is used and the branch's last good snapshot keeps counting.",
+    ),
+    AssetCheckSpec(
+        "snapshot_fresh",
+        asset=SNAPSHOTS,
+        description=f"The branch's newest accepted snapshot is at most {STALE_AFTER_DAYS} days old on the reporting "
+        "date (contract: stale after 35 days).",
+    ),
+]
+RETRY_BASE_SECONDS = 5
+RETRY_MAX = 5
 
 
-@multi_asset(specs=INGEST_SPECS, partitions_def=branch_partitions, name="ingest_branch_extracts")
+@multi_asset(
+    specs=INGEST_SPECS, check_specs=CHECK_SPECS, partitions_def=branch_partitions, name="ingest_branch_extracts"
+)
 def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea):
     branch = context.partition_key
-    outcomes = ingest_branch(
-        branch, landing_area.path, settings.ingest_settings(), known_branch_codes(), settings.reporting_date()
-    )
+    known = known_branch_codes()
+    if branch not in known:
+        raise ValueError(f"partition {branch!r} is not a branch code of the registry")
+    as_of = settings.reporting_date()
+    try:
+        outcomes = ingest_branch(branch, landing_area.ready_paths(), settings.ingest_settings(), known, as_of)
+    except FileStillBeingWritten as exc:
+        wait = RETRY_BASE_SECONDS * 2**context.retry_number
+        context.log.warning(f"{exc}; retry {context.retry_number + 1} of {RETRY_MAX} in {wait}s")
+        raise RetryRequested(max_retries=RETRY_MAX, seconds_to_wait=wait) from exc
     if not outcomes:
         context.log.info(f"No new extract in the landing area for branch {branch}")
-    rules: Counter[str] = Counter()
-    for outcome in outcomes:
-        row = outcome.log_row
+    files = [o.log_row for o in outcomes]
+    for row in files:
         message = f"{row['file_name']}: {row['outcome']}"
         if row["outcome"] == "rejected":
             context.log.warning(f"{message}: {row['reason']}")
         else:
             context.log.info(f"{message} ({row['rows_accepted']} accepted, {row['rows_quarantined']} quarantined)")
-        if outcome.validation is not None:
-            rules.update(outcome.validation.quarantine["rule"])
-    files = [o.log_row for o in outcomes]
+    yield from _materializations(files, outcomes)
+    yield from _checks(branch, files, outcomes, settings, as_of)
+
+
+def _materializations(files: list[dict], outcomes: list[FileOutcome]):
     accepted = [f for f in files if f["outcome"] == "accepted"]
     summary = {
         "files": len(files),
@@ -66,7 +121,7 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         "files_duplicate": sum(f["outcome"] == "duplicate" for f in files),
     }
     yield MaterializeResult(
-        asset_key=lake.PARTICIPANT_SNAPSHOTS,
+        asset_key=SNAPSHOTS,
         metadata={
             **summary,
             "rows_accepted": sum(f["rows_accepted"] or 0 for f in accepted),
@@ -75,17 +130,75 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
     )
     yield MaterializeResult(
         asset_key=lake.EXTRACT_FILES,
-        metadata={
-            **summary,
-            "files_table": MetadataValue.md(_files_markdown(files)) if files else "no new file",
-        },
+        metadata={**summary, "files_table": MetadataValue.md(_files_markdown(files)) if files else "no new file"},
     )
     yield MaterializeResult(
         asset_key=lake.ROW_ISSUES,
         metadata={
             "rows_quarantined": sum(f["rows_quarantined"] or 0 for f in files),
             "rows_warned": sum(f["rows_warned"] or 0 for f in files),
-            "top_rules": MetadataValue.json(dict(rules.most_common(10))),
+            "top_rules": MetadataValue.json(dict(_rule_counts(outcomes).most_common(10))),
+        },
+    )
+
+
+def _rule_counts(outcomes: list[FileOutcome]) -> Counter[str]:
+    rules: Counter[str] = Counter()
+    for outcome in outcomes:
+        if outcome.validation is not None:
+            rules.update(outcome.validation.quarantine["rule"])
+    return rules
+
+
+def _checks(branch: str, files: list[dict], outcomes: list[FileOutcome], settings: PipelineSettings, as_of: date):
+    read = [f for f in files if f["rows_read"]]
+    checked = sum(f["rows_read"] for f in read)
+    quarantined = sum(f["rows_quarantined"] or 0 for f in read)
+    over_threshold = [f["file_name"] for f in files if f["rejection_rule"] == "quarantine_threshold"]
+    yield AssetCheckResult(
+        asset_key=SNAPSHOTS,
+        check_name="row_rules",
+        passed=not over_threshold,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "branch": branch,
+            "files_checked": len(read),
+            "rows_checked": checked,
+            "rows_quarantined": quarantined,
+            "quarantined_share": round(quarantined / checked, 4) if checked else 0.0,
+            "files_over_threshold": ", ".join(over_threshold) or "none",
+            "top_rules": MetadataValue.json(dict(_rule_counts(outcomes).most_common(10))),
+        },
+    )
+    rejected = [f for f in files if f["outcome"] == "rejected"]
+    yield AssetCheckResult(
+        asset_key=SNAPSHOTS,
+        check_name="file_rules",
+        passed=not rejected,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "branch": branch,
+            "files": len(files),
+            "files_rejected": len(rejected),
+            "rejections": MetadataValue.md(
+                "\n".join(f"- **{f['file_name']}** ({f['rejection_rule']}): {f['reason']}" for f in rejected) or "none"
+            ),
+        },
+    )
+    dates = [d for d in lake.accepted_snapshot_dates(settings.paths.lake, branch) if d <= as_of]
+    newest = max(dates, default=None)
+    age = (as_of - newest).days if newest else None
+    yield AssetCheckResult(
+        asset_key=SNAPSHOTS,
+        check_name="snapshot_fresh",
+        passed=age is not None and age <= STALE_AFTER_DAYS,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "branch": branch,
+            "reporting_date": str(as_of),
+            "newest_accepted_snapshot": str(newest) if newest else "none",
+            "days_old": age if age is not None else -1,
+            "stale_after_days": STALE_AFTER_DAYS,
         },
     )
 
@@ -98,3 +211,26 @@ def _files_markdown(files: list[dict]) -> str:
             f"{f['rows_quarantined'] or ''} | {(f['reason'] or '').replace('|', '/')} |"
         )
     return "\n".join(lines)
+
+
+@asset(
+    name="misnamed_extract_files",
+    group_name="landing",
+    kinds={"parquet"},
+    description="Files in the landing area whose names break the contract (unknown branch, bad date, unknown "
+    "format): each gets a 'rejected' row in the ingest log and is archived unread, by content hash.",
+)
+def misnamed_extract_files(
+    context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea
+) -> MaterializeResult:
+    rows = reject_misnamed_files(
+        landing_area.ready_paths(), settings.ingest_settings(), known_branch_codes(), settings.reporting_date()
+    )
+    for row in rows:
+        context.log.warning(row["reason"])
+    return MaterializeResult(
+        metadata={
+            "files_rejected": len(rows),
+            "rejections": MetadataValue.md("\n".join(f"- {r['reason']}" for r in rows) or "none"),
+        }
+    )

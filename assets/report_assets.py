@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets.sql_model_assets import SQL_MODELS
 from resources import PipelineSettings
+from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
 from ucj_pipeline.charts import markdown_image, regency_coverage_figure, target_trend_figure, to_png_base64
 from ucj_pipeline.target_report import ReportData, write_report
 
@@ -43,6 +44,7 @@ def load_report_data(settings: PipelineSettings) -> ReportData:
     group_name="publish",
     deps=list(READS),
     kinds={"html"},
+    automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
     description="reports/ucj_targets_<date>.html (and latest.html): a self-contained page for regional governments "
     "with the target table, coverage against target by regency and each target's trend. The same charts show here "
     "as metadata.",

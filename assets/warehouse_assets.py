@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import PipelineSettings
+from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
 from ucj_pipeline.model_docs import describe_columns
 from ucj_pipeline.warehouse import PublishedTable, publish_warehouse, table_row_counts
 
@@ -15,6 +16,7 @@ PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
     group_name="publish",
     deps=[m.name for m in PUBLISHED],
     kinds={"duckdb"},
+    automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
     description="warehouse/ucj.duckdb: the BI-facing tables ("
     + ", ".join(m.publish_as for m in PUBLISHED)
     + "), rebuilt in a new file and swapped into place, so readers never block a run or see half of one.",

@@ -1,18 +1,36 @@
-"""The landing area where branches drop extracts: a local folder now, object storage later, one interface."""
+"""The landing area where branches drop extracts: a local folder now, object storage later, one interface.
+
+The sensor, the ingest asset and the tests all go through this resource: `list_files` is the only call that
+knows where the files are; which of them are complete is decided in `ucj_pipeline.landing_files`.
+"""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from ucj_pipeline.landing_files import DEFAULT_SETTLE_SECONDS, DONE_MARKER, LandedFile, ready_files
+
 
 class LandingArea(ConfigurableResource):
-    """A local folder of landed extract files. Only names not starting with '.' count: a writer that writes to a
-    hidden temporary name and renames when done never exposes a half-written file."""
+    """A local folder of landed extract files."""
 
     folder: str = Field(description="Folder the branch offices (or their transfer job) write extracts into.")
+    settle_seconds: float = Field(
+        default=DEFAULT_SETTLE_SECONDS,
+        description="A file without a '<name>.done' marker is ready once unchanged for this many seconds.",
+    )
+
+    @classmethod
+    def from_env(cls, folder: Path) -> LandingArea:
+        """The settle time from UCJ_SETTLE_SECONDS (default 30 s)."""
+        return cls(
+            folder=str(folder), settle_seconds=float(os.environ.get("UCJ_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
+        )
 
     @property
     def path(self) -> Path:
@@ -20,5 +38,22 @@ class LandingArea(ConfigurableResource):
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def landed_file_names(self) -> list[str]:
-        return sorted(p.name for p in self.path.iterdir() if p.is_file() and not p.name.startswith("."))
+    def list_files(self) -> list[LandedFile]:
+        files = []
+        for p in self.path.iterdir():
+            try:
+                stat = p.stat()
+            except FileNotFoundError:  # archived between listing and stat
+                continue
+            if p.is_file():
+                files.append(LandedFile(p.name, stat.st_size, stat.st_mtime_ns))
+        return files
+
+    def ready_files(self) -> list[LandedFile]:
+        return ready_files(self.list_files(), time.time_ns(), self.settle_seconds)
+
+    def ready_paths(self) -> list[Path]:
+        return [self.path / f.name for f in self.ready_files()]
+
+    def done_marker(self, path: Path) -> Path:
+        return path.with_name(path.name + DONE_MARKER)

@@ -6,7 +6,7 @@ from ucj_pipeline.definitions import defs
 
 EXPECTED_ASSETS = {
     "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
-    "participant_snapshots", "extract_files", "row_issues",
+    "participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files",
     "stg_participant_snapshots", "stg_extract_files", "stg_row_issues", "stg_regions", "stg_branches",
     "stg_branch_regencies", "stg_worker_bases", "stg_targets",
     "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_regency_branches",
@@ -23,8 +23,52 @@ def test_asset_keys():
     assert {key.to_user_string() for key in defs.resolve_all_asset_keys()} == EXPECTED_ASSETS
 
 
+EXPECTED_CHECKS = {
+    "participant_snapshots:row_rules", "participant_snapshots:file_rules", "participant_snapshots:snapshot_fresh",
+    "coverage_province:province_equals_sum_of_regencies", "coverage_national:national_equals_sum_of_provinces",
+    "branch_status:branches_fresh",
+    "ucj_warehouse:ge_coverage_regency", "ucj_warehouse:ge_coverage_province", "ucj_warehouse:ge_coverage_national",
+    "ucj_warehouse:ge_target_tracking",
+}  # fmt: skip
+
+
 def test_jobs():
-    assert {job.name for job in defs.resolve_all_job_defs()} >= {"ingest_branch_job", "refresh_warehouse_job"}
+    assert {job.name for job in defs.resolve_all_job_defs()} >= {
+        "ingest_branch_job",
+        "misnamed_files_job",
+        "refresh_warehouse_job",
+    }
+
+
+def test_asset_checks():
+    keys = defs.resolve_asset_graph().asset_check_keys
+    assert {f"{k.asset_key.to_user_string()}:{k.name}" for k in keys} == EXPECTED_CHECKS
+    blocking = {
+        f"{spec.asset_key.to_user_string()}:{spec.name}"
+        for checks in defs.resolve_asset_graph().assets_defs
+        for spec in checks.check_specs
+        if spec.blocking
+    }
+    assert blocking == {
+        "participant_snapshots:file_rules",
+        "coverage_province:province_equals_sum_of_regencies",
+        "coverage_national:national_equals_sum_of_provinces",
+    }
+
+
+def test_sensors():
+    assert sorted(s.name for s in defs.sensors) == ["landing_area_sensor", "ucj_automation_sensor"]
+    assert all(defs.resolve_sensor_def(s.name).default_status.value == "RUNNING" for s in defs.sensors)
+
+
+def test_everything_downstream_of_ingest_refreshes_automatically():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if key.to_user_string() in ("participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files"):
+            assert node.automation_condition is None
+        else:
+            assert node.automation_condition is not None, key
 
 
 def test_schedules():

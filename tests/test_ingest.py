@@ -21,7 +21,11 @@ def settings(tmp_path):
 
 
 def ingest(settings, branch="PALOPO"):
-    return ingest_branch(branch, settings.paths.landing, settings, known_branch_codes(), TODAY)
+    return ingest_branch(branch, landed(settings), settings, known_branch_codes(), TODAY)
+
+
+def landed(settings):
+    return sorted(settings.paths.landing.iterdir())
 
 
 def lake_rows(settings, table, where="true"):
@@ -98,7 +102,7 @@ def test_unreadable_file_is_rejected_whole_with_file_and_rule(settings):
 def test_misnamed_files_are_logged_and_archived_without_parsing(settings):
     for name in ("palopo 2025.csv", "NOSUCHBRANCH_20251231.csv", "PALOPO_20270101.csv"):
         (settings.paths.landing / name).write_text("whatever")
-    rows = reject_misnamed_files(settings.paths.landing, settings, known_branch_codes(), TODAY)
+    rows = reject_misnamed_files(landed(settings), settings, known_branch_codes(), TODAY)
     assert sorted(r["rejection_rule"] for r in rows) == ["file_name", "snapshot_date", "unknown_branch"]
     assert list(settings.paths.landing.iterdir()) == []
     assert all((settings.paths.home / r["archived_as"]).exists() for r in rows)

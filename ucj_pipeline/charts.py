@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from collections import defaultdict
 
 STATUS_COLOURS = {"achieved": "#1b7f3b", "on_track": "#3a8fd9", "at_risk": "#e0a000", "off_track": "#c8362c"}
@@ -16,6 +17,8 @@ def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # no display: charts are files
+    # A trend of one or two dates is normal at first: the date locator's complaint about it is not news.
+    warnings.filterwarnings("ignore", message="AutoDateLocator was unable", category=UserWarning)
     matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, selectable, accessible
     import matplotlib.pyplot as plt
 

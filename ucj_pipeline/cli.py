@@ -49,40 +49,42 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """What the sensor and automation do under the daemon, done now and in order: misnamed files, one ingest run
+    per branch with files, then one refresh. Every file counts as complete (the operator asked for this run)."""
     from dagster import DagsterInstance
 
-    from resources import PipelineSettings
+    from resources import LandingArea, PipelineSettings
     from ucj_pipeline.definitions import build_definitions
-    from ucj_pipeline.extract_files import ExtractRejected, parse_extract_name
-    from ucj_pipeline.ingest import reject_misnamed_files
+    from ucj_pipeline.landing_files import plan_landing_runs
     from ucj_pipeline.reference_data import known_branch_codes
 
     paths = UcjPaths.from_env().ensure()
     _prepare_dagster_home(paths)
     settings = PipelineSettings.from_env(as_of_date=args.as_of)
-    defs = build_definitions(settings)
+    landing_area = LandingArea(folder=str(paths.landing), settle_seconds=0)
+    defs = build_definitions(settings, landing_area)
     instance = DagsterInstance.get()
-    today = settings.reporting_date() if args.as_of else date.today()
-    known = known_branch_codes()
-    for row in reject_misnamed_files(paths.landing, settings.ingest_settings(), known, today):
-        print(f"rejected: {row['reason']}", file=sys.stderr)
-    branches = set()
-    for path in paths.landing.iterdir():
-        try:
-            branches.add(parse_extract_name(path.name, known, today).branch_code)
-        except ExtractRejected:
-            continue
-    new = [b for b in sorted(branches) if not instance.has_dynamic_partition("branch", b)]
-    if new:
-        instance.add_dynamic_partitions("branch", new)
+    plan = plan_landing_runs(
+        landing_area.ready_files(), {}, known_branch_codes(), set(instance.get_dynamic_partitions("branch")),
+        settings.reporting_date(),
+    )  # fmt: skip
+    if plan.new_branches:
+        instance.add_dynamic_partitions("branch", plan.new_branches)
     ok = True
-    for branch in sorted(branches):
+    if plan.misnamed:
+        result = defs.resolve_job_def("misnamed_files_job").execute_in_process(
+            instance=instance, run_config=RUN_CONFIG, raise_on_error=False
+        )
+        print(f"misnamed files rejected: {', '.join(f.name for f in plan.misnamed)} (run {result.run_id})")
+        ok &= result.success
+    for run in plan.branch_runs:
         started = time.perf_counter()
         result = defs.resolve_job_def("ingest_branch_job").execute_in_process(
-            instance=instance, partition_key=branch, run_config=RUN_CONFIG, raise_on_error=False
+            instance=instance, partition_key=run.branch_code, run_config=RUN_CONFIG, raise_on_error=False
         )
         took = time.perf_counter() - started
-        print(f"ingest {branch}: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
+        verdict = "ok" if result.success else "FAILED (a file was rejected: see quality.ingest_log)"
+        print(f"ingest {run.branch_code}: {verdict} in {took:.1f}s (run {result.run_id})")
         ok &= result.success
     refreshed = _refresh(defs, instance, settings.reporting_date())
     print(f"published: {paths.warehouse}")

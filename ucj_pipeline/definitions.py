@@ -4,25 +4,42 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from assets.ingest_assets import ingest_branch_extracts
+from assets.checks import asset_checks
+from assets.ingest_assets import ingest_branch_extracts, misnamed_extract_files
 from assets.reference_assets import reference_assets
 from assets.report_assets import target_report
 from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
 from resources import LandingArea, PipelineSettings
-from schedules import daily_coverage_refresh, ingest_branch_job, refresh_warehouse_job
+from schedules import (
+    automation_sensor,
+    daily_coverage_refresh,
+    ingest_branch_job,
+    landing_area_sensor,
+    misnamed_files_job,
+    refresh_warehouse_job,
+)
 
 
-def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
+def build_definitions(settings: PipelineSettings | None = None, landing_area: LandingArea | None = None) -> Definitions:
     settings = settings or PipelineSettings.from_env()
     return Definitions(
-        assets=[*reference_assets, ingest_branch_extracts, *sql_model_assets, ucj_warehouse, target_report],
+        assets=[
+            *reference_assets,
+            ingest_branch_extracts,
+            misnamed_extract_files,
+            *sql_model_assets,
+            ucj_warehouse,
+            target_report,
+        ],
+        asset_checks=asset_checks,
         resources={
             "settings": settings,
-            "landing_area": LandingArea(folder=str(settings.paths.landing)),
+            "landing_area": landing_area or LandingArea.from_env(settings.paths.landing),
         },
-        jobs=[ingest_branch_job, refresh_warehouse_job],
+        jobs=[ingest_branch_job, misnamed_files_job, refresh_warehouse_job],
         schedules=[daily_coverage_refresh],
+        sensors=[landing_area_sensor, automation_sensor],
     )
 
 

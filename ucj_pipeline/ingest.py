@@ -21,6 +21,7 @@ import polars as pl
 from ucj_pipeline import lake
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, content_hash, parse_extract_name
 from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
+from ucj_pipeline.landing_files import DONE_MARKER
 from ucj_pipeline.pseudonymise import hmac_sql, hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.row_rules import RULES, WARNINGS, RowValidation, prepare_rows, validate_rows
@@ -54,17 +55,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def landed_files_of_branch(landing: Path, branch_code: str, known_branches: frozenset[str], today: date):
-    """The branch's files in the landing area whose names pass the contract, oldest snapshot first."""
-    files = []
-    for path in sorted(landing.glob(f"{branch_code}_*")):
+class FileStillBeingWritten(Exception):
+    """A landed file changed while it was read: transient; the caller retries later (nothing was written)."""
+
+
+def landed_files_of_branch(files: list[Path], branch_code: str, known_branches: frozenset[str], today: date):
+    """The branch's ready files whose names pass the contract, oldest snapshot first."""
+    found = []
+    for path in sorted(p for p in files if p.name.startswith(f"{branch_code}_")):
         try:
             extract = parse_extract_name(path.name, known_branches, today)
         except ExtractRejected:
             continue  # left for reject_misnamed_files, which logs it
         if extract.branch_code == branch_code and path.is_file():
-            files.append((extract, path))
-    return sorted(files, key=lambda item: item[0].sort_key)
+            found.append((extract, path))
+    return sorted(found, key=lambda item: item[0].sort_key)
 
 
 def _log_row(name: str, file_hash: str, received_at: datetime, **fields) -> dict:
@@ -74,6 +79,7 @@ def _log_row(name: str, file_hash: str, received_at: datetime, **fields) -> dict
 
 
 def _archive(path: Path, file_hash: str, paths: UcjPaths) -> str:
+    path.with_name(path.name + DONE_MARKER).unlink(missing_ok=True)  # the writer's "finished" marker, if any
     target = paths.archive / file_hash / path.name
     if target.exists():
         path.unlink()
@@ -160,11 +166,18 @@ def _first_offending(validation: RowValidation) -> str:
     return "; ".join(f"row {r} ({rule})" for r, rule in firsts.select(SOURCE_ROW, "rule").iter_rows())
 
 
+def _raise_if_changed(path: Path, before, name: str) -> None:
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise FileStillBeingWritten(f"{name}: changed while it was read (still being written?)")
+
+
 def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:
     """Process one landed file end to end; never raises for bad input, the outcome says what happened."""
     paths = settings.paths
+    before = path.stat()
     file_hash = content_hash(path)
-    received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    received_at = datetime.fromtimestamp(before.st_mtime, UTC)
     base = dict(
         branch_code=extract.branch_code,
         snapshot_date=extract.snapshot_date,
@@ -187,6 +200,7 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
     validation = None
     try:
         raw = read_extract(path, extract.file_format, extract.name)
+        _raise_if_changed(path, before, extract.name)
         validation = validate_rows(
             prepare_rows(raw.rows, extract.snapshot_date), settings.regions, extract.snapshot_date
         )
@@ -221,6 +235,7 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
             extract.name, file_hash, received_at, **base, **counts, outcome="accepted", rows_accepted=rows_accepted
         )
     except ExtractRejected as rejection:
+        _raise_if_changed(path, before, extract.name)  # unreadable because half-written: retry, don't reject
         log.warning("%s", rejection)
         counts = {} if validation is None else counts
         row = _log_row(
@@ -240,21 +255,21 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
 
 
 def ingest_branch(
-    branch_code: str, landing: Path, settings: IngestSettings, known_branches: frozenset[str], today: date
+    branch_code: str, files: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[FileOutcome]:
-    """Ingest every landed file of one branch, oldest snapshot first (a resend after what it replaces)."""
+    """Ingest every ready file of one branch, oldest snapshot first (a resend after what it replaces)."""
     return [
         ingest_file(path, extract, settings)
-        for extract, path in landed_files_of_branch(landing, branch_code, known_branches, today)
+        for extract, path in landed_files_of_branch(files, branch_code, known_branches, today)
     ]
 
 
 def reject_misnamed_files(
-    landing: Path, settings: IngestSettings, known_branches: frozenset[str], today: date
+    files: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[dict]:
-    """Files whose names break the contract: logged, archived untouched, never parsed."""
+    """Ready files whose names break the contract: logged, archived untouched, never parsed."""
     rows = []
-    for path in sorted(p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(p for p in files if p.is_file() and not p.name.startswith(".")):
         try:
             parse_extract_name(path.name, known_branches, today)
         except ExtractRejected as rejection:
@@ -274,4 +289,12 @@ def reject_misnamed_files(
     return rows
 
 
-__all__ = ["RULES", "IngestSettings", "FileOutcome", "ingest_file", "ingest_branch", "reject_misnamed_files"]
+__all__ = [
+    "RULES",
+    "FileOutcome",
+    "FileStillBeingWritten",
+    "IngestSettings",
+    "ingest_branch",
+    "ingest_file",
+    "reject_misnamed_files",
+]

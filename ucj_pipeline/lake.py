@@ -195,8 +195,9 @@ def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     return path
 
 
-def accepted_snapshot_dates(lake: Path) -> set:
-    """Snapshot dates of the accepted extracts in the ingest log (the dates history can be rebuilt for)."""
+def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
+    """Snapshot dates of the accepted extracts in the ingest log (of one branch, or all): the dates history can be
+    rebuilt for, and how fresh a branch is."""
     import duckdb
 
     if not has_files(lake, EXTRACT_FILES):
@@ -204,6 +205,7 @@ def accepted_snapshot_dates(lake: Path) -> set:
     with duckdb.connect() as con:
         rows = con.execute(
             f"SELECT DISTINCT snapshot_date FROM read_parquet('{source_glob(lake, EXTRACT_FILES)}') "
-            "WHERE outcome = 'accepted'"
+            "WHERE outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)",
+            {"branch": branch_code},
         ).fetchall()
     return {r[0] for r in rows}

@@ -6,8 +6,10 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
 
+from assets.checks import asset_checks
 from assets.ingest_assets import ingest_branch_extracts
 from assets.reference_assets import reference_assets
+from assets.report_assets import target_report
 from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
 from resources import LandingArea, PipelineSettings
@@ -29,19 +31,31 @@ def run_pipeline(tmp_path):
     def run(branches: list[str], as_of: str) -> duckdb.DuckDBPyConnection:
         resources = {
             "settings": PipelineSettings(ucj_home=str(tmp_path), as_of_date=as_of),
-            "landing_area": LandingArea(folder=str(landing)),
+            "landing_area": LandingArea(folder=str(landing), settle_seconds=0),
         }
         instance.add_dynamic_partitions("branch", branches)
         for branch in branches:
-            result = materialize([ingest_branch_extracts], partition_key=branch, instance=instance, resources=resources)
-            assert result.success
-        result = materialize([*reference_assets, *sql_model_assets, ucj_warehouse], instance=instance,
-                             resources=resources)  # fmt: skip
-        assert result.success
+            run.ingests[branch] = materialize(
+                [ingest_branch_extracts], partition_key=branch, instance=instance, resources=resources,
+                raise_on_error=False,
+            )  # fmt: skip
+        run.refresh = materialize([*reference_assets, *sql_model_assets, ucj_warehouse, target_report, *asset_checks],
+                                  instance=instance, resources=resources)  # fmt: skip
+        assert run.refresh.success
         return duckdb.connect(str(tmp_path / "warehouse" / "ucj.duckdb"), read_only=True)
 
     run.landing = landing
+    run.ingests = {}
     return run
+
+
+def check_results(result) -> dict[str, tuple[bool, dict]]:
+    """Asset check name -> (passed, metadata), from a run's events."""
+    return {
+        e.event_specific_data.check_name: (e.event_specific_data.passed, e.event_specific_data.metadata)
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
 
 
 def regency(con, code: str) -> dict:
@@ -67,6 +81,18 @@ def test_coverage_rule_national_dedup_quarantine_and_rejection(run_pipeline):
     write_extract(landing, "PALOPO_20251231.csv", [row(NIK=nik(i), SEGMEN="XX") for i in range(1, 41)])
 
     con = run_pipeline(["PALOPO", "MAKASSAR"], as_of="2025-12-31")
+
+    # The bad file fails Palopo's blocking file check, visibly; Makassar's run is untouched.
+    assert not run_pipeline.ingests["PALOPO"].success and run_pipeline.ingests["MAKASSAR"].success
+    palopo_checks = check_results(run_pipeline.ingests["PALOPO"])
+    assert palopo_checks["file_rules"][0] is False and palopo_checks["row_rules"][0] is False
+    assert "PALOPO_20251231.csv** (quarantine_threshold)" in palopo_checks["file_rules"][1]["rejections"].value
+    assert check_results(run_pipeline.ingests["MAKASSAR"])["file_rules"][0] is True
+    # The refresh still publishes, its checks pass, and the marts count Palopo's last good snapshot.
+    refresh_checks = check_results(run_pipeline.refresh)
+    assert {name for name, (passed, _) in refresh_checks.items() if not passed} == set()
+    assert {"province_equals_sum_of_regencies", "national_equals_sum_of_provinces", "ge_coverage_regency",
+            "ge_target_tracking", "branches_fresh"} <= set(refresh_checks)  # fmt: skip
 
     enrekang = regency(con, ENREKANG)
     assert enrekang["covered_workers"] == 38
@@ -116,3 +142,29 @@ def test_every_published_table_and_column_is_described(run_pipeline):
     published = {m.publish_as for m in discover_models().values() if m.publish_as}
     assert {name for name, _ in tables} == published
     assert all(comment for _, comment in tables)
+
+
+def test_a_file_still_being_written_is_retried_with_backoff(run_pipeline, monkeypatch):
+    import ucj_pipeline.ingest as ingest_module
+
+    path = write_extract(run_pipeline.landing, "PALOPO_20251130.csv", [row(NIK=nik(i)) for i in range(1, 21)])
+    complete = path.read_bytes()
+    path.write_bytes(complete[: len(complete) // 2])  # the transfer job has written half of it
+    original = ingest_module.read_extract
+    calls = []
+
+    def read_while_the_writer_finishes(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            path.write_bytes(complete)  # the writer finishes while the pipeline reads
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "read_extract", read_while_the_writer_finishes)
+    monkeypatch.setattr("assets.ingest_assets.RETRY_BASE_SECONDS", 0)
+    con = run_pipeline(["PALOPO"], as_of="2025-12-31")
+    result = run_pipeline.ingests["PALOPO"]
+    assert result.success
+    assert [e.event_type_value for e in result.all_events].count("STEP_UP_FOR_RETRY") == 1
+    assert regency(con, ENREKANG)["covered_workers"] == 20  # the complete file, never the half-written one
+    log = con.execute("SELECT outcome, rows_read FROM quality.ingest_log").fetchall()
+    assert log == [("accepted", 20)]

@@ -1,0 +1,60 @@
+"""The file-drop sensor: a branch drops a file, its partition runs, without anyone pressing a button.
+
+It looks at the landing area through the `LandingArea` resource (a local folder now, object storage later), adds a
+dynamic partition for a branch seen for the first time, and asks for one ingest run per branch with new or resent
+files. The cursor holds the fingerprints of the files still landed, and each run key is derived from the files'
+fingerprints: after a restart no file is missed (the listing is complete) and none is repeated (same fingerprints,
+same run key, which Dagster never launches twice).
+"""
+
+import os
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+
+from assets.partitions import branch_partitions
+from resources import LandingArea
+from schedules.jobs import ingest_branch_job, misnamed_files_job
+from ucj_pipeline.landing_files import parse_cursor, plan_landing_runs
+from ucj_pipeline.reference_data import known_branch_codes
+from ucj_pipeline.settings import today_in_jakarta
+
+SENSOR_INTERVAL_SECONDS = int(os.environ.get("UCJ_SENSOR_INTERVAL_SECONDS", "15"))
+
+
+@sensor(
+    name="landing_area_sensor",
+    jobs=[ingest_branch_job, misnamed_files_job],
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Watches the landing area: a new or resent extract runs its branch's ingest partition; a new branch "
+    "becomes a partition; a misnamed file is logged and archived. Files count once complete (a '.done' marker, or "
+    "unchanged for the settle time).",
+)
+def landing_area_sensor(context: SensorEvaluationContext, landing_area: LandingArea) -> SensorResult:
+    plan = plan_landing_runs(
+        ready=landing_area.ready_files(),
+        seen=parse_cursor(context.cursor),
+        known_branches=known_branch_codes(),
+        existing_partitions=set(context.instance.get_dynamic_partitions(branch_partitions.name)),
+        today=today_in_jakarta(),
+    )
+    requests = [
+        RunRequest(
+            run_key=run.run_key,
+            job_name=ingest_branch_job.name,
+            partition_key=run.branch_code,
+            tags={"ucj/files": ", ".join(run.file_names)[:1000]},
+        )
+        for run in plan.branch_runs
+    ]
+    if plan.misnamed:
+        names = sorted(f.fingerprint for f in plan.misnamed)
+        requests.append(RunRequest(run_key="misnamed:" + "|".join(names)[:200], job_name=misnamed_files_job.name))
+        context.log.warning(f"misnamed files in the landing area: {', '.join(f.name for f in plan.misnamed)}")
+    return SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[branch_partitions.build_add_request(plan.new_branches)]
+        if plan.new_branches
+        else [],
+        cursor=plan.cursor(),
+    )

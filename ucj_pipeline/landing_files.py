@@ -1,0 +1,114 @@
+"""Which landed files are complete, and which runs a new delivery needs. Plain Python: the sensor and the ingest
+asset call it, the tests call it directly.
+
+A branch's transfer job may still be writing a file when the pipeline looks. A file counts as *ready* when either
+- a marker `<file name>.done` lies beside it (the writer says it has finished), or
+- it has not changed for `settle_seconds` (its size and modification time are stable; default 30 s).
+Names starting with `.` and names ending in `.tmp`, `.part` or `.partial` are never ready: a writer that writes to
+such a name and renames when done never exposes half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from ucj_pipeline.extract_files import ExtractRejected, parse_extract_name
+
+DONE_MARKER = ".done"
+IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")
+DEFAULT_SETTLE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file in the landing area as listed (local folder or object storage): name, size, modification time."""
+
+    name: str
+    size: int
+    modified_ns: int
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the file is resent or rewritten under the same name."""
+        return f"{self.name}:{self.size}:{self.modified_ns}"
+
+
+def ready_files(
+    files: list[LandedFile], now_ns: int, settle_seconds: float = DEFAULT_SETTLE_SECONDS
+) -> list[LandedFile]:
+    """The files that are complete: marked `.done`, or unchanged for `settle_seconds`."""
+    names = {f.name for f in files}
+    ready = []
+    for f in files:
+        if f.name.startswith(".") or f.name.endswith(IN_PROGRESS_SUFFIXES + (DONE_MARKER,)):
+            continue
+        settled = now_ns - f.modified_ns >= settle_seconds * 1e9
+        if f.name + DONE_MARKER in names or settled:
+            ready.append(f)
+    return sorted(ready, key=lambda f: f.name)
+
+
+@dataclass(frozen=True)
+class BranchRunRequest:
+    """One ingest run for one branch: every new or resent file of that branch seen in this look."""
+
+    branch_code: str
+    file_names: tuple[str, ...]
+    run_key: str
+
+
+@dataclass
+class LandingPlan:
+    new_branches: list[str]
+    branch_runs: list[BranchRunRequest]
+    misnamed: list[LandedFile]
+    seen: dict[str, str] = field(default_factory=dict)  # the next cursor: name -> fingerprint
+
+    def cursor(self) -> str:
+        return json.dumps({"seen": self.seen}, sort_keys=True)
+
+
+def parse_cursor(cursor: str | None) -> dict[str, str]:
+    return json.loads(cursor)["seen"] if cursor else {}
+
+
+def plan_landing_runs(
+    ready: list[LandedFile],
+    seen: dict[str, str],
+    known_branches: frozenset[str],
+    existing_partitions: set[str],
+    today: date,
+) -> LandingPlan:
+    """What a look at the landing area asks for.
+
+    A file whose fingerprint was not seen before (new, or resent under a name seen before) asks for a run of its
+    branch's partition; the run key is derived from the fingerprints, so the same files never start two runs.
+    Branch codes come only from names that pass the contract (known branch, real date), so a partition is never
+    made from an arbitrary string. Misnamed files are reported once. The cursor keeps the fingerprints of the
+    files still in the landing area: ingest archives a file, and a later delivery under its name is new again.
+    """
+    by_branch: dict[str, list[LandedFile]] = defaultdict(list)
+    misnamed = []
+    for f in ready:
+        if seen.get(f.name) == f.fingerprint:
+            continue
+        try:
+            extract = parse_extract_name(f.name, known_branches, today)
+        except ExtractRejected:
+            misnamed.append(f)
+            continue
+        by_branch[extract.branch_code].append(f)
+    runs = []
+    for branch, files in sorted(by_branch.items()):
+        digest = hashlib.sha256("\n".join(sorted(f.fingerprint for f in files)).encode()).hexdigest()[:16]
+        runs.append(BranchRunRequest(branch, tuple(f.name for f in files), f"{branch}:{digest}"))
+    return LandingPlan(
+        new_branches=sorted(set(by_branch) - existing_partitions),
+        branch_runs=runs,
+        misnamed=misnamed,
+        seen={f.name: f.fingerprint for f in ready},
+    )
