@@ -8,7 +8,7 @@ export UCJ_HOME
 # The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
 DEMO_AS_OF ?= 2025-12-31
 
-.PHONY: demo test ui install test-services lint format bench clean
+.PHONY: demo test ui ui-postgres install test-services lint format bench clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,15 @@ test: install test-services
 
 ui: install
 	$(BIN)/ucj ui
+
+# The UI and daemon on a local PostgreSQL instance storage (deploy/dagster.yaml), as production runs it.
+PG_PORT ?= 5433
+ui-postgres: install test-services
+	bash scripts/local-postgres.sh start $(UCJ_HOME)/postgres $(PG_PORT)
+	mkdir -p $(UCJ_HOME)/dagster_home_postgres
+	cp deploy/dagster.yaml $(UCJ_HOME)/dagster_home_postgres/dagster.yaml
+	eval "$$(bash scripts/local-postgres.sh env $(PG_PORT))" && \
+	  DAGSTER_HOME=$(UCJ_HOME)/dagster_home_postgres $(BIN)/ucj ui
 
 lint: install
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
     group_name="publish",
     deps=[m.name for m in PUBLISHED],
     kinds={"duckdb"},
+    pool="ucj_publish",
     automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
     description="warehouse/ucj.duckdb: the BI-facing tables ("
     + ", ".join(m.publish_as for m in PUBLISHED)

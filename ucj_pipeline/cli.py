@@ -17,8 +17,18 @@ from pathlib import Path
 
 from ucj_pipeline.settings import UcjPaths
 
-DAGSTER_YAML = """# Written by `ucj run` for local use: SQLite storage in this folder (the Dagster default).
-# Production uses PostgreSQL: see the README.
+DAGSTER_YAML = """# Written by `ucj` for local use: SQLite storage in this folder (the Dagster default).
+# Production uses PostgreSQL: deploy/dagster.yaml (see the README).
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+    tag_concurrency_limits:  # one run per branch partition at a time
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+  pools:
+    default_limit: 1  # ucj_publish: one publish of ucj.duckdb at a time
 telemetry:
   enabled: false
 """

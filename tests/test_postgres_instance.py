@@ -1,0 +1,166 @@
+"""Dagster's instance in a real PostgreSQL server (deploy/dagster.yaml, as production runs it): a pipeline run is
+recorded there and a new process sees it; three branch partitions run in parallel with the multiprocess executor.
+
+The server is installed by scripts/install-test-services.sh (make test) and started here on 127.0.0.1 by
+scripts/local-postgres.sh, then stopped."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg2
+import pytest
+from dagster import DagsterInstance
+
+from tests.factories import make_nik, row, write_extract
+from tests.test_ui import free_port
+from ucj_pipeline.definitions import build_definitions
+from ucj_pipeline.settings import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+SCRIPT = PROJECT_ROOT / "scripts" / "local-postgres.sh"
+BRANCHES = {"PALOPO": "7316", "SINJAI": "7307", "LUWUTIMUR": "7324"}  # branch -> regency its sample people live in
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    root = Path(tempfile.mkdtemp(prefix="ucj-pg-", dir="/tmp"))
+    root.chmod(0o755)  # the server runs as the postgres user when the tests run as root
+    port = free_port()
+    subprocess.run(["bash", str(SCRIPT), "start", str(root / "data"), str(port)], check=True, timeout=120)
+    try:
+        yield port
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "stop", str(root / "data")], timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_env(postgres, tmp_path, monkeypatch):
+    """A fresh database per test, UCJ_HOME and a DAGSTER_HOME holding the production dagster.yaml."""
+    database = f"dagster_{tmp_path.name.replace('-', '_').lower()}"[:60]
+    server = psycopg2.connect(host="127.0.0.1", port=postgres, user="dagster", password="dagster", dbname="postgres")
+    server.autocommit = True  # CREATE DATABASE cannot run in a transaction
+    server.cursor().execute(f"CREATE DATABASE {database}")
+    server.close()
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
+    env = {
+        "UCJ_HOME": str(tmp_path / "ucj"),
+        "DAGSTER_HOME": str(dagster_home),
+        "UCJ_PG_HOST": "127.0.0.1",
+        "UCJ_PG_PORT": str(postgres),
+        "UCJ_PG_USER": "dagster",
+        "UCJ_PG_PASSWORD": "dagster",
+        "UCJ_PG_DB": database,
+        "UCJ_SETTLE_SECONDS": "0",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for branch, regency in BRANCHES.items():
+        people = [row(NIK=make_nik(region=regency, serial=i), KODE_WILAYAH=f"{regency[:2]}.{regency[2:]}")
+                  for i in range(1, 31)]  # fmt: skip
+        write_extract(tmp_path / "ucj" / "landing", f"{branch}_20251231.csv", people)
+    return env
+
+
+SEE_FROM_A_NEW_PROCESS = """
+import json
+from dagster import DagsterInstance, RunsFilter
+instance = DagsterInstance.get()
+runs = instance.get_runs()
+print(json.dumps({
+    "run_storage": type(instance.run_storage).__name__,
+    "runs": sorted([r.job_name, r.tags.get("dagster/partition"), r.status.value] for r in runs),
+    "events": {r.run_id: [e.dagster_event.event_type_value for e in instance.all_logs(r.run_id) if e.dagster_event]
+               for r in runs},
+    "partitions": sorted(instance.get_dynamic_partitions("branch")),
+}))
+"""
+
+
+def test_a_run_is_recorded_in_postgres_and_a_new_process_sees_it(pg_env):
+    run = subprocess.run([str(BIN / "ucj"), "run", "--as-of", "2025-12-31"], env=os.environ, capture_output=True,
+                         text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+
+    seen = subprocess.run([sys.executable, "-c", SEE_FROM_A_NEW_PROCESS], env=os.environ, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    state = json.loads(seen.stdout.strip().splitlines()[-1])
+    assert state["run_storage"] == "PostgresRunStorage"
+    assert state["runs"] == sorted(
+        [["ingest_branch_job", branch, "SUCCESS"] for branch in BRANCHES] + [["refresh_warehouse_job", None, "SUCCESS"]]
+    )
+    for events in state["events"].values():
+        assert {"PIPELINE_START", "PIPELINE_SUCCESS", "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"} <= set(events)
+    assert state["partitions"] == sorted(BRANCHES)
+
+    # The rows are in PostgreSQL itself, not in a SQLite file beside it.
+    with psycopg2.connect(host="127.0.0.1", port=int(pg_env["UCJ_PG_PORT"]), user="dagster", password="dagster",
+                          dbname=pg_env["UCJ_PG_DB"]) as con:  # fmt: skip
+        cursor = con.cursor()
+        cursor.execute("SELECT count(*) FROM runs")
+        assert cursor.fetchone()[0] == 4
+        cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'")
+        assert cursor.fetchone()[0] > 10
+    assert not list(Path(pg_env["DAGSTER_HOME"]).rglob("*.db"))
+
+
+def test_three_branch_partitions_in_parallel_with_the_multiprocess_executor(pg_env):
+    DagsterInstance.get().add_dynamic_partitions("branch", list(BRANCHES))
+    # Three runs at once, as the daemon launches them: each its own process, its step in a child process of the
+    # multiprocess executor, all writing the lake and the PostgreSQL instance concurrently.
+    runs = {
+        branch: subprocess.Popen(
+            [
+                str(BIN / "dagster"),
+                "asset",
+                "materialize",
+                "-m",
+                "ucj_pipeline.definitions",
+                "--select",
+                "participant_snapshots,extract_files,row_issues",
+                "--partition",
+                branch,
+            ],
+            env=os.environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        for branch in BRANCHES
+    }
+    logs = {branch: process.communicate(timeout=300)[0] for branch, process in runs.items()}
+    for branch, process in runs.items():
+        assert process.returncode == 0, logs[branch][-3000:]
+        assert "multiprocess executor" in logs[branch] and "RUN_SUCCESS" in logs[branch]
+    instance = DagsterInstance.get()
+    finished = [r for r in instance.get_runs() if r.tags.get("dagster/partition") in BRANCHES]
+    assert sorted((r.tags["dagster/partition"], r.status.value) for r in finished) == [
+        (branch, "SUCCESS") for branch in sorted(BRANCHES)
+    ]
+    starts = sorted(instance.get_run_record_by_id(r.run_id).start_time for r in finished)
+    ends = sorted(instance.get_run_record_by_id(r.run_id).end_time for r in finished)
+    assert starts[-1] < ends[0], "the three runs overlapped in time"
+    lake = Path(pg_env["UCJ_HOME"]) / "lake" / "participant_snapshots"
+    assert sorted(p.name for p in lake.iterdir()) == [f"branch_code={b}" for b in sorted(BRANCHES)]
+
+    refresh = (
+        build_definitions()
+        .resolve_job_def("refresh_warehouse_job")
+        .execute_in_process(instance=instance, tags={"ucj/as_of_date": "2025-12-31"})
+    )
+    assert refresh.success
+    import duckdb
+
+    with duckdb.connect(str(Path(pg_env["UCJ_HOME"]) / "warehouse" / "ucj.duckdb"), read_only=True) as con:
+        counts = dict(con.execute(
+            "SELECT regency_code, covered_workers FROM marts.coverage_regency WHERE covered_workers > 0"
+        ).fetchall())  # fmt: skip
+    assert counts == {"73.16": 30, "73.07": 30, "73.24": 30}
+    instance.dispose()

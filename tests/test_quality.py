@@ -1,0 +1,80 @@
+"""Great Expectations suites on the published marts: they pass on the sample and fail, saying why, on a corrupted
+copy of the published file."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from tests.test_end_to_end import ucj
+from ucj_pipeline.quality import reconciliation_mismatches, validate_published_marts
+from ucj_pipeline.reference_data import RegionIndex, targets
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    home = tmp_path_factory.mktemp("ucj_home")
+    ucj(home, "sample", "--branches", "SINJAI", "--scale", "0.02")
+    ucj(home, "run", "--as-of", "2025-12-31")
+    return home
+
+
+def reference() -> dict[str, list[str]]:
+    index = RegionIndex.load()
+    return {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
+
+
+def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
+    results, docs = validate_published_marts(
+        published / "warehouse" / "ucj.duckdb", tmp_path / "quality", reference(), len(targets())
+    )
+    assert {r.table: (r.success, r.failures) for r in results} == {
+        "coverage_regency": (True, []),
+        "coverage_province": (True, []),
+        "coverage_national": (True, []),
+        "target_tracking": (True, []),
+    }
+    assert all(r.evaluated >= 4 for r in results)
+    assert docs.exists() and "coverage_regency" in docs.read_text()
+    assert (published / "quality" / "gx").is_dir()  # the run's own check built Data Docs under UCJ_HOME
+
+
+def test_suites_fail_with_a_readable_reason_on_a_corrupted_mart(published, tmp_path):
+    corrupted = tmp_path / "ucj.duckdb"
+    shutil.copy(published / "warehouse" / "ucj.duckdb", corrupted)
+    with duckdb.connect(str(corrupted)) as con:
+        con.execute("DELETE FROM marts.coverage_regency WHERE regency_code = '73.16'")  # a regency goes missing
+        con.execute("UPDATE marts.coverage_regency SET coverage_pct = 140 WHERE regency_code = '73.07'")
+        con.execute("UPDATE marts.target_tracking SET status = 'fine' WHERE target_id = 'sinjai_plus_20_points'")
+    results, _ = validate_published_marts(corrupted, tmp_path / "quality", reference(), len(targets()))
+    by_table = {r.table: r for r in results}
+    assert by_table["coverage_province"].success and by_table["coverage_national"].success
+    regency = by_table["coverage_regency"]
+    assert not regency.success
+    text = "\n".join(regency.failures)
+    assert "expect_table_row_count_to_equal" in text and "observed 513" in text
+    assert "expect_column_distinct_values_to_equal_set(column=regency_code)" in text
+    assert "expect_column_values_to_be_between(column=coverage_pct" in text and "140" in text
+    assert "coverage_pct_deviation" in text  # 140% is not what 46,153 / 115,383 gives
+    tracking = "\n".join(by_table["target_tracking"].failures)
+    assert "expect_column_values_to_be_in_set(column=status" in tracking and "fine" in tracking
+
+
+def test_reconciliation_names_the_region_that_does_not_add_up(published, tmp_path):
+    models = published / "lake" / "models"
+    sources = {
+        level: f"read_parquet('{models}/coverage_{level}.parquet')" for level in ("regency", "province", "national")
+    }
+    assert reconciliation_mismatches("province", sources) == []
+    assert reconciliation_mismatches("national", sources) == []
+
+    corrupted = tmp_path / "coverage_province.parquet"
+    duckdb.sql(
+        f"COPY (SELECT * REPLACE (covered_workers + CASE province_code WHEN '73' THEN 1 ELSE 0 END AS covered_workers) "
+        f"FROM {sources['province']}) TO '{corrupted}' (FORMAT parquet)"
+    )
+    sources["province"] = f"read_parquet('{corrupted}')"
+    [mismatch] = reconciliation_mismatches("province", sources)
+    assert mismatch.startswith("73: covered") and "sum of regencies" in mismatch
+    [national] = reconciliation_mismatches("national", sources)
+    assert national.startswith("ID: covered") and "sum of provinces" in national
