@@ -16,8 +16,8 @@ import psycopg2
 import pytest
 from dagster import DagsterInstance
 
+from tests.dagster_dev import free_port
 from tests.factories import make_nik, row, write_extract
-from tests.test_ui import free_port
 from ucj_pipeline.definitions import build_definitions
 from ucj_pipeline.settings import PROJECT_ROOT
 

@@ -1,20 +1,12 @@
 """`make ui` (`ucj ui`, i.e. `dagster dev`) serves the asset graph: start it for real and ask its GraphQL API."""
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.dagster_dev import dagster_dev, graphql
 from tests.test_definitions import EXPECTED_ASSETS
 
-BIN = Path(sys.executable).parent
 QUERY = """
 { assetNodes { assetKey { path } groupName description
     metadataEntries { label ... on TableSchemaMetadataEntry { schema { columns { name } } } } } }
@@ -27,50 +19,10 @@ SCHEDULES = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
 @pytest.fixture
 def dagster_ui(tmp_path):
-    port = free_port()
-    env = {**os.environ, "UCJ_HOME": str(tmp_path)}
-    env.pop("DAGSTER_HOME", None)
-    log = open(tmp_path / "ui.log", "w")  # noqa: SIM115 - held open for the server's whole life
-    # Its own process group: `dagster dev` starts the webserver, the daemon and code servers as children.
-    process = subprocess.Popen([str(BIN / "ucj"), "ui", "--port", str(port)], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((tmp_path / "ui.log").read_text()[-3000:]) from None
-                time.sleep(1)
+    with dagster_dev(tmp_path) as port:
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
 
 
 def test_ui_serves_every_asset_with_description_and_group(dagster_ui):
