@@ -217,8 +217,10 @@ def _files_markdown(files: list[dict]) -> str:
     name="misnamed_extract_files",
     group_name="landing",
     kinds={"parquet"},
+    metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.EXTRACT_FILES])},
     description="Files in the landing area whose names break the contract (unknown branch, bad date, unknown "
-    "format): each gets a 'rejected' row in the ingest log and is archived unread, by content hash.",
+    "format): each gets a 'rejected' row in the ingest log (lake/extract_files, these columns) and is archived "
+    "unread, by content hash.",
 )
 def misnamed_extract_files(
     context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea
