@@ -4,7 +4,6 @@ recomputation from the extract files and the reference CSVs."""
 
 import csv
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import duckdb
 import pytest
 
 from tests.independent_coverage import covered_people
+from tests.test_end_to_end import ucj
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.settings import REFERENCE_DIR
 
@@ -24,14 +24,6 @@ BRANCHES = "SINJAI,LUWUTIMUR,LUWUK"
 DATES = (date(2025, 10, 31), date(2025, 11, 30), date(2025, 12, 31))
 AS_OF = DATES[-1]
 MONTH_DAYS = 30.4375
-
-
-def ucj(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "UCJ_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    result = subprocess.run([str(BIN / "ucj"), *args], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture(scope="module")

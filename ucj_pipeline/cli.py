@@ -133,7 +133,13 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: list[tuple], headers: list[str]) -> None:
-    text = [[("" if v is None else f"{v:,}" if isinstance(v, int | float) else str(v)) for v in row] for row in rows]
+    text = [
+        [
+            ("" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if isinstance(v, float) else str(v))
+            for v in row
+        ]
+        for row in rows
+    ]
     widths = [max(len(h), *(len(r[i]) for r in text)) if text else len(h) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))

@@ -47,6 +47,20 @@ gaps as (
         case when months_left_exact > 0 then greatest(target_workers - covered_workers, 0) / months_left_exact end
             as required_exact
     from measures
+),
+
+decisions as (  -- which part of the status rule applies
+    select
+        *,
+        case
+            when gap_workers = 0 then 'met'
+            when months_left_exact = 0 then 'date_passed'
+            when pace_exact is null then 'pace_unknown'
+            when pace_exact >= required_exact then 'on_pace'
+            when pace_exact >= 0.5 * required_exact and pace_exact > 0 then 'half_pace'
+            else 'below_half_pace'
+        end as decision
+    from gaps
 )
 
 select
@@ -80,23 +94,22 @@ select
     case when pace_exact is not null then
         round(100.0 * greatest(covered_workers + pace_exact * months_left_exact, 0) / worker_base, 2)
     end as projected_coverage_pct,
-    case
-        when gap_workers = 0 then 'achieved'
-        when months_left_exact = 0 then 'off_track'
-        when pace_exact is null then 'at_risk'
-        when pace_exact >= required_exact then 'on_track'
-        when pace_exact >= 0.5 * required_exact and pace_exact > 0 then 'at_risk'
+    case decision
+        when 'met' then 'achieved'
+        when 'on_pace' then 'on_track'
+        when 'pace_unknown' then 'at_risk'
+        when 'half_pace' then 'at_risk'
         else 'off_track'
     end as status,
-    case
-        when gap_workers = 0 then 'target met on the reporting date'
-        when months_left_exact = 0 then 'target date passed without meeting the target'
-        when pace_exact is null then 'pace unknown: fewer than two history dates within the last 90 days'
-        when pace_exact >= required_exact then 'recent pace meets or beats the required pace'
-        when pace_exact >= 0.5 * required_exact and pace_exact > 0 then 'recent pace is at least half the required pace'
-        else 'recent pace is below half the required pace'
+    case decision
+        when 'met' then 'target met on the reporting date'
+        when 'date_passed' then 'target date passed without meeting the target'
+        when 'pace_unknown' then 'pace unknown: fewer than two history dates within the last 90 days'
+        when 'on_pace' then 'recent pace meets or beats the required pace'
+        when 'half_pace' then 'recent pace is at least half the required pace'
+        else 'recent pace is below half the required pace, or not positive'
     end as status_reason,
     has_stale_data
-from gaps
+from decisions
 order by
     case level when 'national' then 1 when 'province' then 2 when 'regency' then 3 else 4 end, region_code, target_id
