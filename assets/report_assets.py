@@ -45,7 +45,7 @@ def load_report_data(settings: PipelineSettings) -> ReportData:
     deps=list(READS),
     kinds={"html"},
     automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
-    description="reports/ucj_targets_<date>.html (and latest.html): a self-contained page for regional governments "
+    description="reports/ucj_targets_YYYY-MM-DD.html (and latest.html): a self-contained page for regional governments "
     "with the target table, coverage against target by regency and each target's trend. The same charts show here "
     "as metadata.",
 )

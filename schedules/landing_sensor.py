@@ -7,6 +7,7 @@ fingerprints: after a restart no file is missed (the listing is complete) and no
 same run key, which Dagster never launches twice).
 """
 
+import hashlib
 import os
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
@@ -48,8 +49,8 @@ def landing_area_sensor(context: SensorEvaluationContext, landing_area: LandingA
         for run in plan.branch_runs
     ]
     if plan.misnamed:
-        names = sorted(f.fingerprint for f in plan.misnamed)
-        requests.append(RunRequest(run_key="misnamed:" + "|".join(names)[:200], job_name=misnamed_files_job.name))
+        digest = hashlib.sha256("\n".join(sorted(f.fingerprint for f in plan.misnamed)).encode()).hexdigest()[:16]
+        requests.append(RunRequest(run_key=f"misnamed:{digest}", job_name=misnamed_files_job.name))
         context.log.warning(f"misnamed files in the landing area: {', '.join(f.name for f in plan.misnamed)}")
     return SensorResult(
         run_requests=requests,

@@ -67,8 +67,9 @@ select
     r.meets_programme_target,
     r.workers_short_of_target,
     count(*) over (partition by r.regency_code) as regency_villages,
-    count(*) filter (where r.meets_programme_target) over (partition by r.regency_code)
-        as regency_villages_meeting_target,
+    case when r.programme_target_id is not null then
+        count(*) filter (where r.meets_programme_target) over (partition by r.regency_code)
+    end as regency_villages_meeting_target,
     case when r.programme_target_id is not null then
         round(100.0 * count(*) filter (where r.meets_programme_target) over (partition by r.regency_code)
             / count(*) over (partition by r.regency_code), 2)
