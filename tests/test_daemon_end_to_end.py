@@ -31,7 +31,7 @@ def test_a_dropped_file_runs_its_branch_and_refreshes_the_marts(tmp_path):
             runs = graphql(port, RUNS, {"partition": "PALOPO"})["data"]["runsOrError"]["results"]
             return [r for r in runs if r["jobName"] == "ingest_branch_job" and r["status"] == "SUCCESS"]
 
-        [ingest] = wait_for(palopo_succeeded, timeout=180, what="the PALOPO ingest run to succeed")
+        [ingest] = wait_for(palopo_succeeded, timeout=240, what="the PALOPO ingest run to succeed")
         assert {t["key"]: t["value"] for t in ingest["tags"]}["dagster/sensor_name"] == "landing_area_sensor"
 
         def enrekang_published():
@@ -44,7 +44,7 @@ def test_a_dropped_file_runs_its_branch_and_refreshes_the_marts(tmp_path):
                 ).fetchall()
             return rows == [(25,)]
 
-        wait_for(enrekang_published, timeout=240, interval=5, what="the marts to count the new file")
+        wait_for(enrekang_published, timeout=360, interval=5, what="the marts to count the new file")
         latest = graphql(port, WAREHOUSE)["data"]["assetOrError"]["assetMaterializations"]
         assert latest and latest[0]["runId"] != ingest["runId"]  # a refresh run of its own, started by automation
     assert not (home / "landing" / "PALOPO_20251130.csv").exists()  # archived by ingest
