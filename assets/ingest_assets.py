@@ -31,7 +31,7 @@ from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.ingest import FileOutcome, FileStillBeingWritten, ingest_branch, reject_misnamed_files
 from ucj_pipeline.reference_data import known_branch_codes
-from ucj_pipeline.settings import STALE_AFTER_DAYS
+from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
 
 SNAPSHOTS = lake.PARTICIPANT_SNAPSHOTS
 INGEST_SPECS = [
@@ -94,7 +94,10 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         raise ValueError(f"partition {branch!r} is not a branch code of the registry")
     as_of = settings.reporting_date()
     try:
-        outcomes = ingest_branch(branch, landing_area.ready_paths(), settings.ingest_settings(), known, as_of)
+        # "A date in the future rejects the file": the future of today, whatever date the figures are for.
+        outcomes = ingest_branch(
+            branch, landing_area.ready_paths(), settings.ingest_settings(), known, today_in_jakarta()
+        )
     except FileStillBeingWritten as exc:
         wait = RETRY_BASE_SECONDS * 2**context.retry_number
         context.log.warning(f"{exc}; retry {context.retry_number + 1} of {RETRY_MAX} in {wait}s")
@@ -226,7 +229,7 @@ def misnamed_extract_files(
     context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea
 ) -> MaterializeResult:
     rows = reject_misnamed_files(
-        landing_area.ready_paths(), settings.ingest_settings(), known_branch_codes(), settings.reporting_date()
+        landing_area.ready_paths(), settings.ingest_settings(), known_branch_codes(), today_in_jakarta()
     )
     for row in rows:
         context.log.warning(row["reason"])

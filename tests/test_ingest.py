@@ -106,3 +106,14 @@ def test_misnamed_files_are_logged_and_archived_without_parsing(settings):
     assert sorted(r["rejection_rule"] for r in rows) == ["file_name", "snapshot_date", "unknown_branch"]
     assert list(settings.paths.landing.iterdir()) == []
     assert all((settings.paths.home / r["archived_as"]).exists() for r in rows)
+
+
+def test_a_rejected_file_sent_again_is_judged_again(settings):
+    rows = [row(serial=i) for i in range(1, 11)]
+    write_extract(settings.paths.landing, "PALOPO_20251231.csv", rows)
+    strict = IngestSettings(paths=settings.paths, pseudonym_key=KEY, quarantine_threshold=-1.0)  # rejects anything
+    [first] = ingest_branch("PALOPO", landed(settings), strict, known_branch_codes(), TODAY)
+    assert first.outcome == "rejected"
+    write_extract(settings.paths.landing, "PALOPO_20251231.csv", rows)  # the same bytes, after the fix upstream
+    [again] = ingest(settings)
+    assert again.outcome == "accepted" and again.log_row["file_hash"] == first.log_row["file_hash"]

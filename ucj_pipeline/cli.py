@@ -15,7 +15,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from ucj_pipeline.settings import UcjPaths
+from ucj_pipeline.settings import UcjPaths, today_in_jakarta
 
 DAGSTER_YAML = """# Written by `ucj` for local use: SQLite storage in this folder (the Dagster default).
 # Production uses PostgreSQL: deploy/dagster.yaml (see the README).
@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     instance = DagsterInstance.get()
     plan = plan_landing_runs(
         landing_area.ready_files(), {}, known_branch_codes(), set(instance.get_dynamic_partitions("branch")),
-        settings.reporting_date(),
+        today_in_jakarta(),  # the contract's "future" is today's, not the reporting date's
     )  # fmt: skip
     if plan.new_branches:
         instance.add_dynamic_partitions("branch", plan.new_branches)

@@ -184,14 +184,14 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
         resend=extract.resend,
         file_format=extract.file_format,
     )
-    if (paths.archive / file_hash).exists():
+    if lake.was_accepted(paths.lake, file_hash):
         row = _log_row(
             extract.name,
             file_hash,
             received_at,
             **base,
             outcome="duplicate",
-            reason="the same bytes were delivered before; processed once",
+            reason="the same bytes were delivered and accepted before; processed once",
         )
         row["archived_as"] = _archive(path, file_hash, paths)
         _write_log(row, paths)

@@ -195,6 +195,23 @@ def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     return path
 
 
+def was_accepted(lake: Path, file_hash: str) -> bool:
+    """Whether a file with these bytes was accepted before. A rejected delivery may be sent again (after the
+    registry or the threshold changed, say) and is then judged anew."""
+    import duckdb
+
+    logs = sorted((lake / EXTRACT_FILES).glob(f"*_{file_hash[:16]}.parquet"))
+    if not logs:
+        return False
+    files = ", ".join(f"'{p}'" for p in logs)
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"SELECT count(*) FROM read_parquet([{files}]) WHERE file_hash = $hash AND outcome = 'accepted'",
+            {"hash": file_hash},
+        ).fetchall()
+    return rows[0][0] > 0
+
+
 def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
     """Snapshot dates of the accepted extracts in the ingest log (of one branch, or all): the dates history can be
     rebuilt for, and how fresh a branch is."""

@@ -168,3 +168,13 @@ def test_a_file_still_being_written_is_retried_with_backoff(run_pipeline, monkey
     assert regency(con, ENREKANG)["covered_workers"] == 20  # the complete file, never the half-written one
     log = con.execute("SELECT outcome, rows_read FROM quality.ingest_log").fetchall()
     assert log == [("accepted", 20)]
+
+
+def test_a_snapshot_after_the_reporting_date_is_kept_for_later_not_rejected(run_pipeline):
+    write_extract(run_pipeline.landing, "PALOPO_20251130.csv", [row(NIK=nik(i)) for i in range(1, 21)])
+    write_extract(run_pipeline.landing, "PALOPO_20260115.csv", [row(NIK=nik(i)) for i in range(1, 31)])
+    con = run_pipeline(["PALOPO"], as_of="2025-12-31")  # figures for a past date; the January file is not "future"
+    assert run_pipeline.ingests["PALOPO"].success
+    log = dict(con.execute("SELECT file_name, outcome FROM quality.ingest_log").fetchall())
+    assert log == {"PALOPO_20251130.csv": "accepted", "PALOPO_20260115.csv": "accepted"}
+    assert regency(con, ENREKANG)["covered_workers"] == 20  # the snapshot current on 2025-12-31
