@@ -6,8 +6,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from assets.sql_model_assets import SQL_MODELS
 from resources import PipelineSettings
 from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
-from ucj_pipeline.charts import markdown_image, regency_coverage_figure, target_trend_figure, to_png_base64
-from ucj_pipeline.target_report import ReportData, write_report
+from ucj_pipeline.charts import markdown_image
+from ucj_pipeline.target_report import ReportData, draw_charts, write_report
 
 READS = ("coverage_national", "coverage_regency", "target_tracking", "target_history")
 
@@ -51,10 +51,10 @@ def load_report_data(settings: PipelineSettings) -> ReportData:
 )
 def target_report(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
     data = load_report_data(settings)
-    path = write_report(data, settings.paths.reports)
-    targets = [t for t in data.tracking if t["level"] in ("province", "regency")]
-    coverage_png = to_png_base64(regency_coverage_figure(data.regencies, targets))
-    trend_png = to_png_base64(target_trend_figure(data.tracking, data.target_history))
+    charts = draw_charts(data)
+    path = write_report(data, charts, settings.paths.reports)
+    coverage_png = charts.coverage_against_target.png_base64
+    trend_png = charts.target_trends.png_base64
     statuses = {t["target_id"]: t["status"] for t in data.tracking}
     context.log.info(f"Target report written to {path}")
     return MaterializeResult(

@@ -9,6 +9,7 @@ import base64
 import io
 import warnings
 from collections import defaultdict
+from dataclasses import dataclass
 
 STATUS_COLOURS = {"achieved": "#1b7f3b", "on_track": "#3a8fd9", "at_risk": "#e0a000", "off_track": "#c8362c"}
 
@@ -100,19 +101,22 @@ def target_trend_figure(tracking: list[dict], history: list[dict]):
     return fig
 
 
-def to_png_base64(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    _pyplot().close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+@dataclass(frozen=True)
+class RenderedChart:
+    """One drawing in both forms the pipeline shows it: inline SVG (the HTML report), PNG (the Dagster UI)."""
+
+    svg: str
+    png_base64: str
 
 
-def to_svg(fig) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
+def render(fig) -> RenderedChart:
+    """Save the figure as SVG and PNG, then close it."""
+    svg, png = io.StringIO(), io.BytesIO()
+    fig.savefig(svg, format="svg")
+    fig.savefig(png, format="png")
     _pyplot().close(fig)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]  # inline: drop the XML prologue and doctype
+    text = svg.getvalue()
+    return RenderedChart(text[text.index("<svg") :], base64.b64encode(png.getvalue()).decode("ascii"))
 
 
 def markdown_image(png_base64: str, alt: str) -> str:

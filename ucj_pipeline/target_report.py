@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ucj_pipeline.charts import regency_coverage_figure, target_trend_figure, to_svg
+from ucj_pipeline.charts import RenderedChart, regency_coverage_figure, render, target_trend_figure
 
 TRACKING_COLUMNS = [
     ("target_name", "Target"),
@@ -82,10 +82,24 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], table_id: str) -> s
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def render_report(data: ReportData) -> str:
+@dataclass(frozen=True)
+class ReportCharts:
+    coverage_against_target: RenderedChart
+    target_trends: RenderedChart
+
+
+def draw_charts(data: ReportData) -> ReportCharts:
+    """Each chart drawn once; the report embeds the SVG, the Dagster UI shows the PNG."""
     targets = [t for t in data.tracking if t["level"] in ("province", "regency")]
-    coverage_svg = to_svg(regency_coverage_figure(data.regencies, targets))
-    trend_svg = to_svg(target_trend_figure(data.tracking, data.target_history))
+    return ReportCharts(
+        coverage_against_target=render(regency_coverage_figure(data.regencies, targets)),
+        target_trends=render(target_trend_figure(data.tracking, data.target_history)),
+    )
+
+
+def render_report(data: ReportData, charts: ReportCharts) -> str:
+    coverage_svg = charts.coverage_against_target.svg
+    trend_svg = charts.target_trends.svg
     n = data.national
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -113,10 +127,10 @@ the sample data of <code>ucj sample</code> is synthetic.</p>
 """
 
 
-def write_report(data: ReportData, folder: Path) -> Path:
+def write_report(data: ReportData, charts: ReportCharts, folder: Path) -> Path:
     """Write the dated report and refresh `latest.html` beside it; returns the dated file."""
     folder.mkdir(parents=True, exist_ok=True)
-    page = render_report(data)
+    page = render_report(data, charts)
     dated = folder / f"ucj_targets_{data.as_of_date}.html"
     for path in (dated, folder / "latest.html"):
         tmp = path.with_name(f".{path.name}.tmp")
