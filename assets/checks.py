@@ -3,24 +3,15 @@
 - reconciliation (blocking): a province equals the sum of its regencies, the country the sum of its provinces; a
   failure stops the run before anything is published, so the last good ucj.duckdb keeps serving;
 - branch freshness: which branches' snapshots are older than 35 days on the reporting date;
-- Great Expectations suites on the published marts, with Data Docs in $UCJ_HOME/quality/.
+(The Great Expectations suites run inside `ucj_warehouse`, on the new file before it is swapped in.)
 """
 
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
-    MetadataValue,
-    asset_check,
-    multi_asset_check,
-)
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from assets.sql_model_assets import SQL_MODELS
 from resources import PipelineSettings
-from ucj_pipeline.quality import SUITE_TABLES, reconciliation_mismatches, validate_published_marts
-from ucj_pipeline.reference_data import RegionIndex, targets
+from ucj_pipeline.quality import reconciliation_mismatches
 from ucj_pipeline.settings import STALE_AFTER_DAYS
 
 
@@ -88,44 +79,8 @@ def branches_fresh(settings: PipelineSettings) -> AssetCheckResult:
     )
 
 
-@multi_asset_check(
-    specs=[
-        AssetCheckSpec(
-            f"ge_{name}",
-            asset="ucj_warehouse",
-            description=f"Great Expectations suite on the published {table}: not-null and unique keys, every "
-            "region of the reference present, value ranges, percentages consistent with counts.",
-        )
-        for name, table in SUITE_TABLES.items()
-    ],
-)
-def published_marts_expectations(context: AssetCheckExecutionContext, settings: PipelineSettings):
-    index = RegionIndex.load()
-    reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
-    results, docs = validate_published_marts(
-        settings.paths.warehouse, settings.paths.home / "quality", reference, len(targets())
-    )
-    for result in results:
-        if not result.success:
-            context.log.warning(f"{SUITE_TABLES[result.table]}: " + "; ".join(result.failures))
-        yield AssetCheckResult(
-            asset_key="ucj_warehouse",
-            check_name=f"ge_{result.table}",
-            passed=result.success,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "table": SUITE_TABLES[result.table],
-                "expectations": result.evaluated,
-                "failed": len(result.failures),
-                "failures": MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
-                "data_docs": MetadataValue.path(str(docs)),
-            },
-        )
-
-
 asset_checks = [
     province_equals_sum_of_regencies,
     national_equals_sum_of_provinces,
     branches_fresh,
-    published_marts_expectations,
 ]

@@ -29,7 +29,7 @@ from assets.metadata import arrow_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
-from ucj_pipeline.ingest import FileOutcome, FileStillBeingWritten, ingest_branch, reject_misnamed_files
+from ucj_pipeline.ingest import FileOutcome, FileStillBeingWritten, ingest_branch, reject_unusable_entries
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
 
@@ -221,14 +221,15 @@ def _files_markdown(files: list[dict]) -> str:
     group_name="landing",
     kinds={"parquet"},
     metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.EXTRACT_FILES])},
-    description="Files in the landing area whose names break the contract (unknown branch, bad date, unknown "
-    "format): each gets a 'rejected' row in the ingest log (lake/extract_files, these columns) and is archived "
-    "unread, by content hash.",
+    description="Landing-area entries rejected before reading: files whose names break the contract (unknown "
+    "branch, bad date, unknown format), archived unread by content hash, and entries that are not regular files "
+    "(links, directories, pipes), never followed and moved to set_aside/. Each gets a 'rejected' row in the ingest "
+    "log (lake/extract_files, these columns).",
 )
 def misnamed_extract_files(
     context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea
 ) -> MaterializeResult:
-    rows = reject_misnamed_files(
+    rows = reject_unusable_entries(
         landing_area.ready_paths(), settings.ingest_settings(), known_branch_codes(), today_in_jakarta()
     )
     for row in rows:

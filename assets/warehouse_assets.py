@@ -1,14 +1,66 @@
-"""The published DuckDB file that BI tools read, rebuilt and swapped in atomically."""
+"""The published DuckDB file that BI tools read: built aside, checked, then swapped in atomically.
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+The Great Expectations suites (`ge_*` checks) run on the newly built file before it replaces the published one:
+a failing suite stops the publish, and the last good `ucj.duckdb` keeps serving.
+"""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import PipelineSettings
 from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
 from ucj_pipeline.model_docs import describe_columns
-from ucj_pipeline.warehouse import PublishedTable, publish_warehouse, table_row_counts
+from ucj_pipeline.quality import SUITE_TABLES, validate_published_marts
+from ucj_pipeline.reference_data import RegionIndex, targets
+from ucj_pipeline.warehouse import PublishedTable, build_warehouse, swap_in, table_row_counts
 
 PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
+GE_CHECKS = [
+    AssetCheckSpec(
+        f"ge_{name}",
+        asset="ucj_warehouse",
+        blocking=True,
+        description=f"Great Expectations suite on {table} in the newly built file, before it is published: not-null "
+        "and unique keys, every region of the reference present, value ranges, percentages consistent with counts. "
+        "A failure keeps the last good ucj.duckdb published.",
+    )
+    for name, table in SUITE_TABLES.items()
+]
+
+
+def _expectations(context: AssetExecutionContext, built, settings: PipelineSettings) -> list[AssetCheckResult]:
+    index = RegionIndex.load()
+    reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
+    results, docs = validate_published_marts(built, settings.paths.home / "quality", reference, len(targets()))
+    checks = []
+    for result in results:
+        if not result.success:
+            context.log.warning(f"{SUITE_TABLES[result.table]}: " + "; ".join(result.failures))
+        checks.append(
+            AssetCheckResult(
+                asset_key="ucj_warehouse",
+                check_name=f"ge_{result.table}",
+                passed=result.success,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={
+                    "table": SUITE_TABLES[result.table],
+                    "expectations": result.evaluated,
+                    "failed": len(result.failures),
+                    "failures": MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
+                    "data_docs": MetadataValue.path(str(docs)),
+                },
+            )
+        )
+    return checks
 
 
 @asset(
@@ -17,12 +69,13 @@ PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
     deps=[m.name for m in PUBLISHED],
     kinds={"duckdb"},
     pool="ucj_publish",
+    check_specs=GE_CHECKS,
     automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
     description="warehouse/ucj.duckdb: the BI-facing tables ("
     + ", ".join(m.publish_as for m in PUBLISHED)
-    + "), rebuilt in a new file and swapped into place, so readers never block a run or see half of one.",
+    + "), built in a new file, checked, and swapped into place, so readers never block a run or see half of one.",
 )
-def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
     paths = settings.paths
     tables = [
         PublishedTable(
@@ -33,12 +86,31 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings) ->
         )
         for model in PUBLISHED
     ]
-    target = publish_warehouse(tables, paths.warehouse)
-    rows = table_row_counts(target)
-    return MaterializeResult(
+    built = build_warehouse(tables, paths.warehouse)
+    try:
+        rows = table_row_counts(built)
+        checks = _expectations(context, built, settings)
+        failed = [c.check_name for c in checks if not c.passed]
+        if failed:
+            yield from checks  # recorded on the asset; nothing is materialised
+            raise Failure(
+                description=f"not published: {', '.join(failed)} failed on the new file; the last good "
+                f"{paths.warehouse} keeps serving",
+            )
+        stale_wal = swap_in(built, paths.warehouse)
+    finally:
+        built.unlink(missing_ok=True)
+    if stale_wal is not None:
+        context.log.warning(
+            f"A stale {paths.warehouse.name}.wal (left by a tool that opened the published file read-write and "
+            f"died) was moved to {stale_wal}; BI tools must connect read-only (README)."
+        )
+    yield MaterializeResult(
         metadata={
-            "path": MetadataValue.path(str(target)),
+            "path": MetadataValue.path(str(paths.warehouse)),
             "tables": MetadataValue.json(rows),
-            "connect": MetadataValue.md(f"`duckdb -readonly {target}`"),
-        }
+            "connect": MetadataValue.md(f"`duckdb -readonly {paths.warehouse}`"),
+            "stale_wal_moved_to": str(stale_wal) if stale_wal else "none",
+        },
+        check_results=checks,
     )

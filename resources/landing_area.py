@@ -7,13 +7,15 @@ knows where the files are; which of them are complete is decided in `ucj_pipelin
 from __future__ import annotations
 
 import os
+import stat
 import time
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from ucj_pipeline.landing_files import DEFAULT_SETTLE_SECONDS, DONE_MARKER, LandedFile, ready_files
+from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.landing_files import DEFAULT_SETTLE_SECONDS, LandedFile, ready_files
 
 
 class LandingArea(ConfigurableResource):
@@ -28,9 +30,7 @@ class LandingArea(ConfigurableResource):
     @classmethod
     def from_env(cls, folder: Path) -> LandingArea:
         """The settle time from UCJ_SETTLE_SECONDS (default 30 s)."""
-        return cls(
-            folder=str(folder), settle_seconds=float(os.environ.get("UCJ_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
-        )
+        return cls(folder=str(folder), settle_seconds=load_configuration().settle_seconds)
 
     @property
     def path(self) -> Path:
@@ -39,14 +39,14 @@ class LandingArea(ConfigurableResource):
         return path
 
     def list_files(self) -> list[LandedFile]:
+        """Every entry, seen with `lstat`: a link is listed as a link (to be rejected), never followed."""
         files = []
-        for p in self.path.iterdir():
+        for entry in os.scandir(self.path):
             try:
-                stat = p.stat()
+                info = entry.stat(follow_symlinks=False)
             except FileNotFoundError:  # archived between listing and stat
                 continue
-            if p.is_file():
-                files.append(LandedFile(p.name, stat.st_size, stat.st_mtime_ns))
+            files.append(LandedFile(entry.name, info.st_size, info.st_mtime_ns, stat.S_ISREG(info.st_mode)))
         return files
 
     def ready_files(self) -> list[LandedFile]:
@@ -54,6 +54,3 @@ class LandingArea(ConfigurableResource):
 
     def ready_paths(self) -> list[Path]:
         return [self.path / f.name for f in self.ready_files()]
-
-    def done_marker(self, path: Path) -> Path:
-        return path.with_name(path.name + DONE_MARKER)

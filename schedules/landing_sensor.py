@@ -8,18 +8,18 @@ same run key, which Dagster never launches twice).
 """
 
 import hashlib
-import os
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from assets.partitions import branch_partitions
 from resources import LandingArea
 from schedules.jobs import ingest_branch_job, misnamed_files_job
+from ucj_pipeline.configuration import load_configuration
 from ucj_pipeline.landing_files import parse_cursor, plan_landing_runs
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import today_in_jakarta
 
-SENSOR_INTERVAL_SECONDS = int(os.environ.get("UCJ_SENSOR_INTERVAL_SECONDS", "15"))
+SENSOR_INTERVAL_SECONDS = load_configuration().sensor_interval_seconds
 
 
 @sensor(

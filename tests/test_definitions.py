@@ -53,6 +53,11 @@ def test_asset_checks():
         "participant_snapshots:file_rules",
         "coverage_province:province_equals_sum_of_regencies",
         "coverage_national:national_equals_sum_of_provinces",
+        # Great Expectations on the new file, before it is swapped in: a failure keeps the last good file.
+        "ucj_warehouse:ge_coverage_regency",
+        "ucj_warehouse:ge_coverage_province",
+        "ucj_warehouse:ge_coverage_national",
+        "ucj_warehouse:ge_target_tracking",
     }
 
 

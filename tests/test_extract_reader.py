@@ -49,20 +49,23 @@ def test_header_without_rows_is_rejected(tmp_path):
         read_extract(path, "csv")
 
 
-def test_truncated_gzip_is_rejected_as_unreadable(tmp_path):
+def test_truncated_gzip_is_rejected_as_truncated(tmp_path):
     good = write_extract(tmp_path, "PALOPO_20251231.csv.gz", [row(serial=i) for i in range(1, 2000)])
     data = good.read_bytes()
     good.write_bytes(data[: len(data) // 2])
     with pytest.raises(ExtractRejected) as rejected:
         read_extract(good, "csv")
-    assert rejected.value.rule == "unreadable"
+    assert rejected.value.rule == "truncated"
 
 
-def test_row_cut_short_is_rejected_as_unreadable(tmp_path):
-    path = write_extract(tmp_path, "PALOPO_20251231.csv", [row(serial=1), row(serial=2)])
-    path.write_text(path.read_text().rstrip("\n").rsplit(",", 6)[0] + "\n")
-    with pytest.raises(ExtractRejected, match="unreadable"):
-        read_extract(path, "csv")
+def test_a_row_cut_short_is_set_aside_as_misaligned_with_its_row_number(tmp_path):
+    path = write_extract(tmp_path, "PALOPO_20251231.csv", [row(serial=1), row(serial=2), row(serial=3)])
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].rsplit(",", 6)[0]  # row 3 (the second participant) lost its last six fields
+    path.write_text("\n".join(lines) + "\n")
+    extract = read_extract(path, "csv")
+    assert extract.rows["source_row"].to_list() == [2, 4]
+    assert extract.misaligned_rows.to_dicts() == [{"source_row": 3, "fields": 7}]
 
 
 def test_parquet_numbers_and_dates_arrive_as_text(tmp_path):
@@ -101,5 +104,5 @@ def test_excel_first_sheet_numbers_apostrophes_and_date_cells(tmp_path):
 def test_garbage_bytes_are_rejected(tmp_path):
     path = tmp_path / "PALOPO_20251231.csv.gz"
     path.write_bytes(gzip.compress(b"\x00\x01\x02")[:5])
-    with pytest.raises(ExtractRejected, match="unreadable"):
+    with pytest.raises(ExtractRejected, match="truncated"):
         read_extract(path, "csv")

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import row, write_extract
 from ucj_pipeline import lake
-from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_misnamed_files
+from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import UcjPaths
 
@@ -102,7 +102,7 @@ def test_unreadable_file_is_rejected_whole_with_file_and_rule(settings):
 def test_misnamed_files_are_logged_and_archived_without_parsing(settings):
     for name in ("palopo 2025.csv", "NOSUCHBRANCH_20251231.csv", "PALOPO_20270101.csv"):
         (settings.paths.landing / name).write_text("whatever")
-    rows = reject_misnamed_files(landed(settings), settings, known_branch_codes(), TODAY)
+    rows = reject_unusable_entries(landed(settings), settings, known_branch_codes(), TODAY)
     assert sorted(r["rejection_rule"] for r in rows) == ["file_name", "snapshot_date", "unknown_branch"]
     assert list(settings.paths.landing.iterdir()) == []
     assert all((settings.paths.home / r["archived_as"]).exists() for r in rows)

@@ -4,18 +4,31 @@ ucj sample [--scale 0.1] [--seed N]     synthetic extracts into $UCJ_HOME/landin
 ucj run [--as-of YYYY-MM-DD]            everything landed -> lake -> models -> warehouse/ucj.duckdb
 ucj backfill [--from D] [--to D]        recompute history for every snapshot date in the lake, oldest first
 ucj status [--province 73] [--all]      targets, then coverage by province and regency, from the published file
+ucj check FILE...                       a branch's pre-flight: the contract's rules on files, nothing written
+ucj ui                                  the Dagster UI and daemon on http://127.0.0.1:3000
+
+Exit codes of run and backfill: 0 published, every file accepted; 3 published, some files rejected (listed);
+1 failed (the line says why; the last good published file keeps serving); 2 misconfigured (nothing ran).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import time
-from datetime import date
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ucj_pipeline.settings import UcjPaths, today_in_jakarta
+from ucj_pipeline import home_lock
+from ucj_pipeline.archive import printable_name
+from ucj_pipeline.configuration import Configuration, ConfigurationError, load_configuration
+from ucj_pipeline.home_lock import HomeBusy
+from ucj_pipeline.leftovers import remove_leftovers
+from ucj_pipeline.settings import UcjPaths, private_umask, today_in_jakarta
 
 DAGSTER_YAML = """# Written by `ucj` for local use: SQLite storage in this folder (the Dagster default).
 # Production uses PostgreSQL: deploy/dagster.yaml (see the README).
@@ -29,6 +42,11 @@ concurrency:
         limit: 1
   pools:
     default_limit: 1  # ucj_publish: one publish of ucj.duckdb at a time
+run_monitoring:  # the daemon marks runs whose process died as failed (they would stay STARTED for ever)
+  enabled: true
+  start_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 60
 telemetry:
   enabled: false
 """
@@ -38,18 +56,95 @@ telemetry:
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
+# Exit codes of `ucj run` / `ucj backfill` (README): what a cron job or an operator acts on.
+EXIT_PUBLISHED = 0  # published; every file accepted
+EXIT_FAILED = 1  # something failed (the line says what); the last good published file keeps serving
+EXIT_MISCONFIGURED = 2  # a setting is wrong; nothing ran
+EXIT_PUBLISHED_WITH_REJECTIONS = 3  # published; some files were rejected (listed)
+PID_TAG, HOST_TAG = "ucj/pid", "ucj/host"
+
+
 def _prepare_dagster_home(paths: UcjPaths) -> None:
     home = paths.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if home.stat().st_mode & 0o077:
+        home.chmod(0o700)  # run logs and storage name files and branches: owner-only
     os.environ["DAGSTER_HOME"] = str(home)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML)
 
 
-def cmd_sample(args: argparse.Namespace) -> int:
+def _run_tags() -> dict[str, str]:
+    """Tags that let a later `ucj` command tell a run whose process died from one still going."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _fail_dead_runs(instance) -> None:
+    """Runs started by a `ucj` process that died (kill -9, a reboot) stay STARTED for ever: mark them failed."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    from ucj_pipeline.leftovers import _alive
+
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
+        pid = run.tags.get(PID_TAG, "")
+        if run.tags.get(HOST_TAG) == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            instance.report_run_failed(
+                run, f"the ucj process (pid {pid}) that ran it died; marked failed by a later ucj"
+            )
+            print(f"marked failed: run {run.run_id} ({run.job_name}), its process {pid} died")
+
+
+@contextmanager
+def _home_alone(config: Configuration, command: str):
+    """Hold UCJ_HOME alone, clear what dead runs left, and open the Dagster instance."""
+    from dagster import DagsterInstance
+
+    paths = UcjPaths(config.home).ensure()
+    with home_lock.exclusive(paths.home, command, config.lock_wait_seconds):
+        removed = remove_leftovers([paths.lake, paths.warehouse_dir, paths.archive, paths.tmp, paths.reports])
+        if removed:
+            print(f"removed {len(removed)} temporary file(s) left by interrupted runs")
+        _prepare_dagster_home(paths)
+        instance = DagsterInstance.get()
+        _fail_dead_runs(instance)
+        yield paths, instance
+
+
+def _execute(defs, job: str, instance, label: str, tags: dict | None = None, partition_key: str | None = None) -> bool:
+    started = time.perf_counter()
+    result = defs.resolve_job_def(job).execute_in_process(
+        instance=instance,
+        run_config=RUN_CONFIG,
+        raise_on_error=False,
+        partition_key=partition_key,
+        tags={**_run_tags(), **(tags or {})},
+    )
+    took = time.perf_counter() - started
+    failure = _why_failed(result, rejection_fails_run=job == "ingest_branch_job")
+    verdict = "ok" if result.success else "a file was rejected (below)" if failure is None else f"FAILED: {failure}"
+    print(f"{label}: {verdict} in {took:.1f}s (run {result.run_id})")
+    return failure is None
+
+
+def _why_failed(result, rejection_fails_run: bool) -> str | None:
+    """None when the run did its job. A rejected file fails its ingest run (the blocking `file_rules` check) but is
+    reported on its own (exit code 3), so for an ingest run that failure alone does not count."""
+    if result.success:
+        return None
+    failures = result.get_step_failure_events()
+    for event in failures:
+        error = event.step_failure_data.error
+        if rejection_fails_run and error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+            continue
+        lines = (error.message if error is not None else "").strip().splitlines()
+        return f"{event.step_key}: {lines[0] if lines else 'failed'}"
+    return None if failures else "the run failed before any step (see the Dagster UI)"
+
+
+def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
     from ucj_pipeline.sample_extracts import SEED_BRANCHES, generate_sample
 
-    paths = UcjPaths.from_env().ensure()
+    paths = UcjPaths(config.home).ensure()
     branches = tuple(args.branches.split(",")) if args.branches else SEED_BRANCHES
     files = generate_sample(paths.landing, scale=args.scale, seed=args.seed, branches=branches)
     print(f"SYNTHETIC sample: wrote {len(files)} extracts into {paths.landing}")
@@ -58,78 +153,71 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """What the sensor and automation do under the daemon, done now and in order: misnamed files, one ingest run
+def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
+    """What the sensor and automation do under the daemon, done now and in order: unusable entries, one ingest run
     per branch with files, then one refresh. Every file counts as complete (the operator asked for this run)."""
-    from dagster import DagsterInstance
-
     from resources import LandingArea, PipelineSettings
     from ucj_pipeline.definitions import build_definitions
+    from ucj_pipeline.lake import logged_since
     from ucj_pipeline.landing_files import plan_landing_runs
     from ucj_pipeline.reference_data import known_branch_codes
 
-    paths = UcjPaths.from_env().ensure()
-    _prepare_dagster_home(paths)
-    settings = PipelineSettings.from_env(as_of_date=args.as_of)
-    landing_area = LandingArea(folder=str(paths.landing), settle_seconds=0)
-    defs = build_definitions(settings, landing_area)
-    instance = DagsterInstance.get()
-    plan = plan_landing_runs(
-        landing_area.ready_files(), {}, known_branch_codes(), set(instance.get_dynamic_partitions("branch")),
-        today_in_jakarta(),  # the contract's "future" is today's, not the reporting date's
-    )  # fmt: skip
-    if plan.new_branches:
-        instance.add_dynamic_partitions("branch", plan.new_branches)
-    ok = True
-    if plan.misnamed:
-        result = defs.resolve_job_def("misnamed_files_job").execute_in_process(
-            instance=instance, run_config=RUN_CONFIG, raise_on_error=False
-        )
-        print(f"misnamed files rejected: {', '.join(f.name for f in plan.misnamed)} (run {result.run_id})")
-        ok &= result.success
-    for run in plan.branch_runs:
-        started = time.perf_counter()
-        result = defs.resolve_job_def("ingest_branch_job").execute_in_process(
-            instance=instance, partition_key=run.branch_code, run_config=RUN_CONFIG, raise_on_error=False
-        )
-        took = time.perf_counter() - started
-        verdict = "ok" if result.success else "FAILED (a file was rejected: see quality.ingest_log)"
-        print(f"ingest {run.branch_code}: {verdict} in {took:.1f}s (run {result.run_id})")
-        ok &= result.success
-    refreshed = _refresh(defs, instance, settings.reporting_date())
+    since = datetime.now(UTC)
+    with _home_alone(config, "ucj run") as (paths, instance):
+        settings = PipelineSettings.from_env(as_of_date=args.as_of)
+        landing_area = LandingArea(folder=str(paths.landing), settle_seconds=0)
+        defs = build_definitions(settings, landing_area)
+        plan = plan_landing_runs(
+            landing_area.ready_files(), {}, known_branch_codes(), set(instance.get_dynamic_partitions("branch")),
+            today_in_jakarta(),  # the contract's "future" is today's, not the reporting date's
+        )  # fmt: skip
+        if plan.new_branches:
+            instance.add_dynamic_partitions("branch", plan.new_branches)
+        ok = True
+        if plan.misnamed:
+            names = ", ".join(printable_name(f.name) for f in plan.misnamed)
+            ok &= _execute(defs, "misnamed_files_job", instance, f"unusable entries rejected ({names})")
+        for run in plan.branch_runs:
+            ok &= _execute(
+                defs, "ingest_branch_job", instance, f"ingest {run.branch_code}", partition_key=run.branch_code
+            )
+        ok &= _refresh(defs, instance, settings.reporting_date())
+        rejected = [r for r in logged_since(paths.lake, since) if r["outcome"] == "rejected"]
+    for row in rejected:
+        print(f"REJECTED {row['file_name']} ({row['rejection_rule']}): {row['reason']}")
+    if not ok:
+        print("ucj run FAILED (see above); the last good published file keeps serving", file=sys.stderr)
+        return EXIT_FAILED
     print(f"published: {paths.warehouse}")
-    return 0 if ok and refreshed else 1
+    if rejected:
+        print(f"{len(rejected)} file(s) rejected (listed above); each branch's last good snapshot keeps counting")
+        return EXIT_PUBLISHED_WITH_REJECTIONS
+    return EXIT_PUBLISHED
 
 
 def _refresh(defs, instance, as_of: date) -> bool:
     """One run of the refresh job (models, history, targets, published file, report) for a reporting date."""
     from resources import AS_OF_DATE_TAG
 
-    started = time.perf_counter()
-    result = defs.resolve_job_def("refresh_warehouse_job").execute_in_process(
-        instance=instance, tags={AS_OF_DATE_TAG: as_of.isoformat()}, run_config=RUN_CONFIG, raise_on_error=False
+    return _execute(
+        defs, "refresh_warehouse_job", instance, f"refresh warehouse {as_of}", tags={AS_OF_DATE_TAG: as_of.isoformat()}
     )
-    took = time.perf_counter() - started
-    print(f"refresh warehouse {as_of}: {'ok' if result.success else 'FAILED'} in {took:.1f}s (run {result.run_id})")
-    return result.success
 
 
-def cmd_backfill(args: argparse.Namespace) -> int:
+def cmd_backfill(args: argparse.Namespace, config: Configuration) -> int:
     """History for every accepted snapshot date in the lake (within --from/--to), oldest first, then --to."""
-    from dagster import DagsterInstance
-
     from ucj_pipeline.definitions import build_definitions
     from ucj_pipeline.lake import accepted_snapshot_dates
     from ucj_pipeline.settings import parse_as_of
 
-    paths = UcjPaths.from_env().ensure()
-    _prepare_dagster_home(paths)
     last = parse_as_of(args.to)
     first = date.fromisoformat(args.from_) if args.from_ else date.min
-    dates = sorted({d for d in accepted_snapshot_dates(paths.lake) if first <= d <= last} | {last})
-    defs, instance = build_definitions(), DagsterInstance.get()
-    print(f"backfilling history for {len(dates)} reporting date(s): {', '.join(map(str, dates))}")
-    return 0 if all([_refresh(defs, instance, d) for d in dates]) else 1
+    with _home_alone(config, "ucj backfill") as (paths, instance):
+        dates = sorted({d for d in accepted_snapshot_dates(paths.lake) if first <= d <= last} | {last})
+        defs = build_definitions()
+        print(f"backfilling history for {len(dates)} reporting date(s): {', '.join(map(str, dates))}")
+        results = [_refresh(defs, instance, d) for d in dates]
+    return EXIT_PUBLISHED if all(results) else EXIT_FAILED
 
 
 def _print_table(rows: list[tuple], headers: list[str]) -> None:
@@ -152,10 +240,10 @@ def _print_table(rows: list[tuple], headers: list[str]) -> None:
         )
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace, config: Configuration) -> int:
     import duckdb
 
-    paths = UcjPaths.from_env()
+    paths = UcjPaths(config.home)
     if not paths.warehouse.exists():
         print(f"No published warehouse at {paths.warehouse}: run `ucj run` first.", file=sys.stderr)
         return 1
@@ -203,23 +291,31 @@ def _print_targets(con) -> None:
     )  # fmt: skip
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
-    paths = UcjPaths.from_env().ensure()
-    _prepare_dagster_home(paths)
+def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
+    # The first start creates the instance storage: under the home's lock, so two first starts cannot both
+    # create it (a half-made SQLite schema); then the lock is released for the long-lived processes.
+    with _home_alone(config, "ucj ui (first start)") as (paths, _):
+        pass
     workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
-    command = [
-        str(Path(sys.executable).parent / "dagster"),
-        "dev",
-        "-w",
-        str(workspace),
-        "-h",
-        args.host,
-        "-p",
-        str(args.port),
-    ]
+    dagster = str(Path(sys.executable).parent / "dagster")
+    command = [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)]
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"WARNING: the Dagster UI has no login; on {args.host} anyone who reaches it can launch and wipe runs. "
+              "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).", file=sys.stderr)  # fmt: skip
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={paths.dagster_home}); Ctrl-C stops it")
     os.execv(command[0], command)
     return 0
+
+
+def cmd_check(args: argparse.Namespace, config: Configuration) -> int:
+    """Pre-flight for a branch: the ingest's own file and row rules (`judge_file`) on files anywhere, writing
+    nothing. Exit 0 when every file would be accepted, 1 when any would be rejected."""
+    from ucj_pipeline.preflight import check_files
+
+    reports = check_files([Path(f) for f in args.files], config.quarantine_threshold, today_in_jakarta())
+    for report in reports:
+        print(report.text)
+    return 0 if all(r.accepted for r in reports) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,22 +332,52 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--branches", help="comma-separated branch codes (default: the seeds' six branches)")
     sample.set_defaults(func=cmd_sample)
     run = sub.add_parser("run", help="process everything in the landing area and publish ucj.duckdb")
-    run.add_argument("--as-of", default=None, help="reporting date YYYY-MM-DD (default: today, Asia/Jakarta)")
+    run.add_argument("--as-of", type=_iso_date, default=None, help="reporting date YYYY-MM-DD (default: today)")
     run.set_defaults(func=cmd_run)
     backfill = sub.add_parser("backfill", help="recompute coverage and target history from the snapshots in the lake")
-    backfill.add_argument("--from", dest="from_", default=None, help="first reporting date YYYY-MM-DD")
-    backfill.add_argument("--to", default=None, help="last reporting date YYYY-MM-DD (default: today, Asia/Jakarta)")
+    backfill.add_argument("--from", dest="from_", type=_iso_date, default=None, help="first reporting date YYYY-MM-DD")
+    backfill.add_argument("--to", type=_iso_date, default=None, help="last reporting date YYYY-MM-DD (default: today)")
     backfill.set_defaults(func=cmd_backfill)
     status = sub.add_parser("status", help="print coverage by province and regency")
     status.add_argument("--province", help="only this province code, e.g. 73")
     status.add_argument("--all", action="store_true", help="every province and regency, also those without data")
     status.set_defaults(func=cmd_status)
+    check = sub.add_parser("check", help="check extract files against the contract without ingesting anything")
+    check.add_argument("files", nargs="+", metavar="FILE", help="extract files, named as they will be delivered")
+    check.set_defaults(func=cmd_check)
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev) on this code location")
-    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+    for command in (run, backfill, ui):
+        command.add_argument(
+            "--lock-wait", type=float, default=None, metavar="SECONDS",
+            help="how long to wait while another ucj command holds UCJ_HOME (default UCJ_LOCK_WAIT_SECONDS, "
+            "3600; 0 refuses at once)",
+        )  # fmt: skip
     args = parser.parse_args(argv)
-    return args.func(args)
+    private_umask()
+    try:
+        config = load_configuration(check_home=args.command != "check")
+    except ConfigurationError as error:
+        for problem in error.problems:
+            print(f"ucj: configuration error: {problem}", file=sys.stderr)
+        return EXIT_MISCONFIGURED
+    if getattr(args, "lock_wait", None) is not None:
+        config = replace(config, lock_wait_seconds=max(0.0, args.lock_wait))
+    try:
+        return args.func(args, config)
+    except HomeBusy as busy:
+        print(f"ucj {args.command}: {busy}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _iso_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+    return text
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from schedules import (
     misnamed_files_job,
     refresh_warehouse_job,
 )
+from ucj_pipeline.settings import private_umask
 
 
 def build_definitions(settings: PipelineSettings | None = None, landing_area: LandingArea | None = None) -> Definitions:
@@ -43,4 +44,5 @@ def build_definitions(settings: PipelineSettings | None = None, landing_area: La
     )
 
 
+private_umask()  # the code server and every run process it starts create owner-only files
 defs = build_definitions()

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+# Matched whole (`fullmatch`: `$` would let a trailing newline through) and in ASCII only (`\d` would take
+# Arabic-Indic digits).
 FILE_NAME = re.compile(
-    r"^(?P<branch>[A-Z0-9]{3,12})_(?P<date>\d{8})(?:_(?P<resend>\d{2}))?\.(?P<ext>csv|csv\.gz|xlsx|parquet)$"
+    r"(?P<branch>[A-Z0-9]{3,12})_(?P<date>[0-9]{8})(?:_(?P<resend>[0-9]{2}))?\.(?P<ext>csv|csv\.gz|xlsx|parquet)",
+    re.ASCII,
 )
 FORMATS = {"csv": "csv", "csv.gz": "csv", "xlsx": "xlsx", "parquet": "parquet"}
 
@@ -46,7 +49,7 @@ class ExtractFile:
 
 def parse_extract_name(name: str, known_branches: frozenset[str], today: date) -> ExtractFile:
     """Parse a landed file's name, or raise ExtractRejected naming the rule it breaks."""
-    match = FILE_NAME.match(name)
+    match = FILE_NAME.fullmatch(name)
     if match is None:
         raise ExtractRejected(name, "file_name", "expected <BRANCH>_<YYYYMMDD>[_<NN>].<csv|csv.gz|xlsx|parquet>")
     branch = match["branch"]

@@ -1,15 +1,25 @@
 """Ingest of branch extracts: file rules, row rules, pseudonymisation, lake and archive. No Dagster needed.
 
-For every landed file of a branch, in snapshot order: hash it (the same bytes twice are processed once), read it,
-validate every row, reject it whole when a file rule fails (the branch's last good snapshot keeps serving),
-otherwise write the accepted rows, pseudonymised, as that branch's snapshot for that date. Every file, accepted or
-not, gets a row in the ingest log and is moved, byte for byte, into the archive under its content hash.
+For every landed file of a branch, in snapshot order (a resend after what it replaces): take its bytes into the
+archive (`archive.take_into_archive`), judge the archived copy (`judge_file`: the same code `ucj check` runs),
+write the accepted rows, pseudonymised, as that branch's snapshot for that date, write the ingest log row, and only
+then remove the file from the landing area. A crash at any point leaves the file landed, and the next run
+completes what was interrupted: no delivery is ever lost, none is counted twice.
+
+Resends and repeats, as the contract means them:
+- the snapshot of a branch and date is its accepted file with the highest resend number, whatever the order of
+  arrival (a lower resend arriving later is judged and logged as `superseded`);
+- a *duplicate* is the same bytes as the file that counts for the same branch and snapshot date (logged, nothing
+  rewritten); the same bytes delivered as another date are that date's snapshot;
+- two formats of the same branch, date and resend delivered together are a conflict: both are rejected, each
+  naming the other.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
+import stat
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,12 +29,23 @@ import pandas as pd
 import polars as pl
 
 from ucj_pipeline import lake
-from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, content_hash, parse_extract_name
+from ucj_pipeline.archive import (
+    ArchivedCopy,
+    FileStillBeingWritten,
+    NotARegularFile,
+    archive_name,
+    entry_kind,
+    printable_name,
+    release_from_landing,
+    set_aside,
+    still_landed,
+    take_into_archive,
+)
+from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
 from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
-from ucj_pipeline.landing_files import DONE_MARKER
 from ucj_pipeline.pseudonymise import hmac_sql, hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_rules import RULES, WARNINGS, RowValidation, prepare_rows, validate_rows
+from ucj_pipeline.row_rules import WARNINGS, RowValidation, prepare_rows, validate_rows
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths
 
 log = logging.getLogger(__name__)
@@ -51,51 +72,72 @@ class FileOutcome:
         return self.log_row["outcome"]
 
 
+@dataclass
+class Judgement:
+    """The contract's verdict on one file, before anything is written: its rows' validation (when it was readable)
+    and, when it is rejected whole, why."""
+
+    validation: RowValidation | None
+    rejection: ExtractRejected | None
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict:
+        if self.validation is None:
+            return {}
+        return dict(
+            rows_read=self.validation.rows_read,
+            rows_quarantined=self.validation.rows_quarantined,
+            rows_warned=self.validation.warnings[SOURCE_ROW].n_unique(),
+            extra_columns=",".join(self.extra_columns) or None,
+        )
+
+
+def judge_file(
+    path: Path,
+    extract: ExtractFile,
+    regions: RegionIndex,
+    quarantine_threshold: float,
+    scratch: Path | None = None,
+) -> Judgement:
+    """Apply the file and row rules to one file, writing nothing (`scratch` may receive a transcoded copy)."""
+    validation, extra = None, []
+    try:
+        raw = read_extract(path, extract.file_format, extract.name, scratch)
+        extra = raw.extra_columns
+        validation = validate_rows(
+            prepare_rows(raw.rows, extract.snapshot_date), regions, extract.snapshot_date, raw.misaligned_rows
+        )
+        share = validation.rows_quarantined / validation.rows_read
+        if share > quarantine_threshold:
+            raise ExtractRejected(
+                extract.name,
+                "quarantine_threshold",
+                f"{validation.rows_quarantined} of {validation.rows_read} rows ({share:.1%}) quarantined, more "
+                f"than the {quarantine_threshold:.0%} allowed; first offending rows: {first_offending(validation)}",
+            )
+    except ExtractRejected as rejection:
+        return Judgement(validation, rejection, extra)
+    return Judgement(validation, None, extra)
+
+
+def first_offending(validation: RowValidation, count: int = FIRST_OFFENDING_ROWS) -> str:
+    firsts = validation.quarantine.unique(SOURCE_ROW, keep="first", maintain_order=True).head(count)
+    return "; ".join(f"row {r} ({rule})" for r, rule in firsts.select(SOURCE_ROW, "rule").iter_rows())
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class FileStillBeingWritten(Exception):
-    """A landed file changed while it was read: transient; the caller retries later (nothing was written)."""
-
-
-def landed_files_of_branch(files: list[Path], branch_code: str, known_branches: frozenset[str], today: date):
-    """The branch's ready files whose names pass the contract, oldest snapshot first."""
-    found = []
-    for path in sorted(p for p in files if p.name.startswith(f"{branch_code}_")):
-        try:
-            extract = parse_extract_name(path.name, known_branches, today)
-        except ExtractRejected:
-            continue  # left for reject_misnamed_files, which logs it
-        if extract.branch_code == branch_code and path.is_file():
-            found.append((extract, path))
-    return sorted(found, key=lambda item: item[0].sort_key)
-
-
-def _log_row(name: str, file_hash: str, received_at: datetime, **fields) -> dict:
+def _log_row(name: str, file_hash: str | None, received_at: datetime | None, **fields) -> dict:
     row = dict.fromkeys(lake.SCHEMAS[lake.EXTRACT_FILES].names)
     row.update(file_name=name, file_hash=file_hash, received_at=received_at, processed_at=_now(), **fields)
     return row
 
 
-def _archive(path: Path, file_hash: str, paths: UcjPaths) -> str:
-    path.with_name(path.name + DONE_MARKER).unlink(missing_ok=True)  # the writer's "finished" marker, if any
-    target = paths.archive / file_hash / path.name
-    if target.exists():
-        path.unlink()
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(path, target)
-    return str(target.relative_to(paths.home))
-
-
 def _write_log(row: dict, paths: UcjPaths) -> None:
-    stamp = row["processed_at"].strftime("%Y%m%dT%H%M%S%f")
-    lake.write_parquet(
-        pd.DataFrame([row]),
-        paths.lake / lake.EXTRACT_FILES / f"{stamp}_{row['file_hash'][:16]}.parquet",
-        lake.SCHEMAS[lake.EXTRACT_FILES],
-    )
+    lake.write_log_row(paths.lake, pd.DataFrame([row]), row["processed_at"], row["file_hash"] or row["file_name"])
 
 
 def _row_issues(validation: RowValidation, extract: ExtractFile, file_hash: str) -> pl.DataFrame:
@@ -161,140 +203,171 @@ def write_participant_snapshot(
     return accepted.height
 
 
-def _first_offending(validation: RowValidation) -> str:
-    firsts = validation.quarantine.unique(SOURCE_ROW, keep="first", maintain_order=True).head(FIRST_OFFENDING_ROWS)
-    return "; ".join(f"row {r} ({rule})" for r, rule in firsts.select(SOURCE_ROW, "rule").iter_rows())
-
-
-def _raise_if_changed(path: Path, before, name: str) -> None:
-    after = path.stat()
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise FileStillBeingWritten(f"{name}: changed while it was read (still being written?)")
+def _judge_and_store(
+    landed: Path, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict
+) -> FileOutcome:
+    paths = settings.paths
+    current = lake.current_delivery(paths.lake, extract.branch_code, extract.snapshot_date)
+    if current is not None and current.file_hash == copy.file_hash:
+        reason = f"the same bytes as {current.file_name}, which counts for {extract.snapshot_date}; processed once"
+        return FileOutcome(_log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate",
+                                    reason=reason))  # fmt: skip
+    judgement = judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp)
+    if not still_landed(landed, copy):  # the writer was not done: judge the finished file later, write nothing now
+        raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
+    if judgement.validation is not None:
+        lake.write_parquet(
+            _row_issues(judgement.validation, extract, copy.file_hash),
+            lake.row_issues_path(paths.lake, copy.file_hash, extract.name),
+            lake.SCHEMAS[lake.ROW_ISSUES],
+        )
+    row = _log_row(extract.name, copy.file_hash, copy.received_at, **base, **judgement.counts, rows_accepted=0)
+    if judgement.rejection is not None:
+        log.warning("%s", judgement.rejection)
+        row.update(outcome="rejected", rejection_rule=judgement.rejection.rule, reason=str(judgement.rejection))
+    elif current is not None and extract.resend < current.resend:
+        row.update(
+            outcome="superseded",
+            reason=f"resend {extract.resend:02d} arrived after resend {current.resend:02d} ({current.file_name}) of "
+            f"the same snapshot date, which keeps counting (the highest resend counts)",
+        )
+    else:
+        row.update(
+            outcome="accepted",
+            rows_accepted=write_participant_snapshot(
+                judgement.validation.accepted,
+                extract,
+                copy.file_hash,
+                settings.pseudonym_key,
+                lake.snapshot_path(paths.lake, extract.branch_code, extract.snapshot_date),
+            ),
+        )
+    return FileOutcome(row, judgement.validation)
 
 
 def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:
-    """Process one landed file end to end; never raises for bad input, the outcome says what happened."""
+    """Process one landed file end to end; never raises for bad input, the outcome says what happened. Raises
+    FileStillBeingWritten (transient: retry later) when the file changes while it is copied."""
     paths = settings.paths
-    before = path.stat()
-    file_hash = content_hash(path)
-    received_at = datetime.fromtimestamp(before.st_mtime, UTC)
+    try:
+        copy = take_into_archive(path, paths.archive, extract.name)
+    except NotARegularFile as exc:
+        return _reject_entry(path, settings, "not_a_regular_file", str(exc))
+    logged = lake.logged_delivery(paths.lake, copy.file_hash, extract.name, copy.received_at)
+    if logged is not None:  # a crash came after the log row and before the landing area was cleared
+        release_from_landing(path, copy)
+        return FileOutcome(logged)
     base = dict(
         branch_code=extract.branch_code,
         snapshot_date=extract.snapshot_date,
         resend=extract.resend,
         file_format=extract.file_format,
     )
-    if lake.was_accepted(paths.lake, file_hash):
-        row = _log_row(
-            extract.name,
-            file_hash,
-            received_at,
-            **base,
-            outcome="duplicate",
-            reason="the same bytes were delivered and accepted before; processed once",
-        )
-        row["archived_as"] = _archive(path, file_hash, paths)
-        _write_log(row, paths)
-        return FileOutcome(row)
+    outcome = _judge_and_store(path, copy, extract, settings, base)
+    outcome.log_row["archived_as"] = str(copy.path.relative_to(paths.home))
+    _write_log(outcome.log_row, paths)
+    release_from_landing(path, copy)
+    return outcome
 
-    validation = None
-    try:
-        raw = read_extract(path, extract.file_format, extract.name)
-        _raise_if_changed(path, before, extract.name)
-        validation = validate_rows(
-            prepare_rows(raw.rows, extract.snapshot_date), settings.regions, extract.snapshot_date
-        )
-        counts = dict(
-            rows_read=validation.rows_read,
-            rows_quarantined=validation.rows_quarantined,
-            rows_warned=validation.warnings[SOURCE_ROW].n_unique(),
-            extra_columns=",".join(raw.extra_columns) or None,
-        )
-        lake.write_parquet(
-            _row_issues(validation, extract, file_hash),
-            paths.lake / lake.ROW_ISSUES / f"{file_hash}.parquet",
-            lake.SCHEMAS[lake.ROW_ISSUES],
-        )
-        share = validation.rows_quarantined / validation.rows_read
-        if share > settings.quarantine_threshold:
-            raise ExtractRejected(
-                extract.name,
-                "quarantine_threshold",
-                f"{validation.rows_quarantined} of {validation.rows_read} rows ({share:.1%}) quarantined, more "
-                f"than the {settings.quarantine_threshold:.0%} allowed; first offending rows: "
-                f"{_first_offending(validation)}",
-            )
-        rows_accepted = write_participant_snapshot(
-            validation.accepted,
-            extract,
-            file_hash,
-            settings.pseudonym_key,
-            lake.snapshot_path(paths.lake, extract.branch_code, extract.snapshot_date),
-        )
-        row = _log_row(
-            extract.name, file_hash, received_at, **base, **counts, outcome="accepted", rows_accepted=rows_accepted
-        )
-    except ExtractRejected as rejection:
-        _raise_if_changed(path, before, extract.name)  # unreadable because half-written: retry, don't reject
-        log.warning("%s", rejection)
-        counts = {} if validation is None else counts
-        row = _log_row(
-            extract.name,
-            file_hash,
-            received_at,
-            **base,
-            **counts,
-            outcome="rejected",
-            rows_accepted=0,
-            rejection_rule=rejection.rule,
-            reason=str(rejection),
-        )
-    row["archived_as"] = _archive(path, file_hash, paths)
-    _write_log(row, paths)
-    return FileOutcome(row, validation)
+
+def _reject_whole(path: Path, settings: IngestSettings, rule: str, reason: str, **fields) -> FileOutcome:
+    """A regular file rejected before it is read (its name, or a conflict): archived, logged, released."""
+    paths = settings.paths
+    copy = take_into_archive(path, paths.archive, archive_name(path.name))
+    row = _log_row(printable_name(path.name), copy.file_hash, copy.received_at, outcome="rejected",
+                   rejection_rule=rule, reason=reason, rows_accepted=0, **fields)  # fmt: skip
+    row["archived_as"] = str(copy.path.relative_to(paths.home))
+    if lake.logged_delivery(paths.lake, copy.file_hash, row["file_name"], copy.received_at) is None:
+        _write_log(row, paths)
+    release_from_landing(path, copy)
+    return FileOutcome(row)
+
+
+def _reject_entry(path: Path, settings: IngestSettings, rule: str, reason: str) -> FileOutcome:
+    """An entry that is not a regular file: logged, then moved aside unread (never into the archive)."""
+    row = _log_row(printable_name(path.name), None, None, outcome="rejected", rejection_rule=rule, reason=reason,
+                   rows_accepted=0)  # fmt: skip
+    _write_log(row, settings.paths)
+    set_aside(path, settings.paths.set_aside)
+    return FileOutcome(row)
+
+
+def _conflicts(found: list[tuple[ExtractFile, Path]]) -> dict[str, list[str]]:
+    """Files delivered together for the same branch, date and resend in different formats: name -> the others."""
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for extract, _ in found:
+        groups[extract.sort_key].append(extract.name)
+    return {n: [o for o in names if o != n] for names in groups.values() if len(names) > 1 for n in names}
+
+
+def landed_files_of_branch(files: list[Path], branch_code: str, known_branches: frozenset[str], today: date):
+    """The branch's landed files whose names pass the contract, oldest snapshot first, a resend after what it
+    replaces."""
+    found = []
+    for path in sorted(p for p in files if p.name.startswith(f"{branch_code}_")):
+        try:
+            extract = parse_extract_name(path.name, known_branches, today)
+        except ExtractRejected:
+            continue  # left for reject_unusable_entries, which logs it
+        if extract.branch_code == branch_code:
+            found.append((extract, path))
+    return sorted(found, key=lambda item: (item[0].sort_key, item[0].name))
 
 
 def ingest_branch(
     branch_code: str, files: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[FileOutcome]:
-    """Ingest every ready file of one branch, oldest snapshot first (a resend after what it replaces)."""
-    return [
-        ingest_file(path, extract, settings)
-        for extract, path in landed_files_of_branch(files, branch_code, known_branches, today)
-    ]
+    """Ingest every landed file of one branch, oldest snapshot first (a resend after what it replaces)."""
+    found = landed_files_of_branch(files, branch_code, known_branches, today)
+    conflicts = _conflicts(found)
+    outcomes = []
+    for extract, path in found:
+        if extract.name in conflicts:
+            others = ", ".join(conflicts[extract.name])
+            reason = (f"{extract.name}: rejected by rule 'format_conflict': delivered together with {others} for the "
+                      "same branch, snapshot date and resend; send one file (a resend _NN replaces a snapshot)")  # fmt: skip
+            fields = dict(branch_code=extract.branch_code, snapshot_date=extract.snapshot_date,
+                          resend=extract.resend, file_format=extract.file_format)  # fmt: skip
+            outcomes.append(_reject_whole(path, settings, "format_conflict", reason, **fields))
+        else:
+            outcomes.append(ingest_file(path, extract, settings))
+    return outcomes
 
 
-def reject_misnamed_files(
-    files: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
+def reject_unusable_entries(
+    entries: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[dict]:
-    """Ready files whose names break the contract: logged, archived untouched, never parsed."""
+    """Landing-area entries that are not regular files, and files whose names break the contract: logged, the
+    files archived untouched and never parsed, the other entries moved aside unfollowed."""
     rows = []
-    for path in sorted(p for p in files if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(entries):
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            reason = str(NotARegularFile(printable_name(path.name), entry_kind(mode)))
+            rows.append(_reject_entry(path, settings, "not_a_regular_file", reason).log_row)
+            continue
         try:
             parse_extract_name(path.name, known_branches, today)
+            continue  # a good name: its branch's ingest takes it
         except ExtractRejected as rejection:
-            file_hash = content_hash(path)
-            received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            row = _log_row(
-                path.name,
-                file_hash,
-                received_at,
-                outcome="rejected",
-                rejection_rule=rejection.rule,
-                reason=str(rejection),
-            )
-            row["archived_as"] = _archive(path, file_hash, settings.paths)
-            _write_log(row, settings.paths)
-            rows.append(row)
+            reason = f"{printable_name(path.name)}: rejected by rule '{rejection.rule}': {rejection.detail}"
+            try:
+                rows.append(_reject_whole(path, settings, rejection.rule, reason).log_row)
+            except NotARegularFile as swapped:  # replaced by a link or the like since the look
+                rows.append(_reject_entry(path, settings, "not_a_regular_file", str(swapped)).log_row)
     return rows
 
 
 __all__ = [
-    "RULES",
     "FileOutcome",
     "FileStillBeingWritten",
     "IngestSettings",
+    "Judgement",
     "ingest_branch",
     "ingest_file",
-    "reject_misnamed_files",
+    "judge_file",
+    "reject_unusable_entries",
 ]

@@ -4,21 +4,26 @@ Each ingest run writes only its own branch's files (write to a temporary name, t
 parallel never share a lock. The three source tables and their layout:
 
     participant_snapshots/branch_code=<B>/snapshot_date=<D>/snapshot.parquet   one row per accepted participant
-    extract_files/<received>_<hash>.parquet                                   one row per delivered file
-    row_issues/<hash>.parquet                                                 one row per (file row, broken rule)
+    extract_files/<processed>_<hash>.parquet                                  one row per delivered file
+    row_issues/<hash>_<file name>.parquet                                     one row per (file row, broken rule)
 
 No personal data is ever written here: the NIK is a keyed hash, names and birth dates are dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from ucj_pipeline.leftovers import temporary_path
+from ucj_pipeline.sql_text import sql_string
 
 PARTICIPANT_SNAPSHOTS = "participant_snapshots"
 EXTRACT_FILES = "extract_files"
@@ -145,7 +150,7 @@ def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: Path, schema: pa.Sch
         table = table.select(schema.names).cast(schema) if schema is not None else table
     else:
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(path)
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
     return path
@@ -189,40 +194,80 @@ def history_glob(lake: Path, name: str) -> str:
 def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     """Write a DuckDB query's result atomically (temporary name, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)", params)
+    tmp = temporary_path(path)
+    con.execute(f"COPY ({query}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)", params)
     os.replace(tmp, path)
     return path
 
 
-def was_accepted(lake: Path, file_hash: str) -> bool:
-    """Whether a file with these bytes was accepted before. A rejected delivery may be sent again (after the
-    registry or the threshold changed, say) and is then judged anew."""
+def write_log_row(lake: Path, row: pd.DataFrame, processed_at, identity: str) -> Path:
+    """One ingest log row, in a file of its own (parallel branch runs never write the same file)."""
+    key = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    stamp = processed_at.strftime("%Y%m%dT%H%M%S%f")
+    return write_parquet(row, lake / EXTRACT_FILES / f"{stamp}_{key}.parquet", SCHEMAS[EXTRACT_FILES])
+
+
+def row_issues_path(lake: Path, file_hash: str, file_name: str) -> Path:
+    """The same bytes delivered under two names (two dates, say) keep two sets of row issues."""
+    return lake / ROW_ISSUES / f"{file_hash}_{file_name}.parquet"
+
+
+def _ingest_log(lake: Path, where: str, params: dict, columns: str = "*") -> list[tuple]:
     import duckdb
 
-    logs = sorted((lake / EXTRACT_FILES).glob(f"*_{file_hash[:16]}.parquet"))
-    if not logs:
-        return False
-    files = ", ".join(f"'{p}'" for p in logs)
+    if not has_files(lake, EXTRACT_FILES):
+        return []
     with duckdb.connect() as con:
-        rows = con.execute(
-            f"SELECT count(*) FROM read_parquet([{files}]) WHERE file_hash = $hash AND outcome = 'accepted'",
-            {"hash": file_hash},
+        con.execute("SET python_enable_replacements = false")
+        return con.execute(
+            f"SELECT {columns} FROM read_parquet({sql_string(source_glob(lake, EXTRACT_FILES))}) WHERE {where}", params
         ).fetchall()
-    return rows[0][0] > 0
+
+
+@dataclass(frozen=True)
+class CurrentDelivery:
+    file_name: str
+    file_hash: str
+    resend: int
+
+
+def current_delivery(lake: Path, branch_code: str, snapshot_date) -> CurrentDelivery | None:
+    """The accepted file that counts for a branch and snapshot date: the highest resend, then the latest."""
+    rows = _ingest_log(
+        lake,
+        "outcome = 'accepted' AND branch_code = $branch AND snapshot_date = $date "
+        "ORDER BY resend DESC, processed_at DESC LIMIT 1",
+        {"branch": branch_code, "date": snapshot_date},
+        "file_name, file_hash, resend",
+    )
+    return CurrentDelivery(*rows[0]) if rows else None
+
+
+def logged_delivery(lake: Path, file_hash: str, file_name: str, received_at) -> dict | None:
+    """The log row of this very delivery (same bytes, name and landing time), if one was written: the sign of a
+    run that died after logging a file and before clearing it from the landing area."""
+    names = SCHEMAS[EXTRACT_FILES].names
+    rows = _ingest_log(
+        lake,
+        "file_hash = $hash AND file_name = $name AND received_at = $received ORDER BY processed_at DESC LIMIT 1",
+        {"hash": file_hash, "name": file_name, "received": received_at},
+        ", ".join(names),
+    )
+    return dict(zip(names, rows[0], strict=True)) if rows else None
+
+
+def logged_since(lake: Path, since) -> list[dict]:
+    """Ingest log rows written at or after `since`, oldest first (what one `ucj run` did)."""
+    names = SCHEMAS[EXTRACT_FILES].names
+    rows = _ingest_log(lake, "processed_at >= $since ORDER BY processed_at", {"since": since}, ", ".join(names))
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
     """Snapshot dates of the accepted extracts in the ingest log (of one branch, or all): the dates history can be
     rebuilt for, and how fresh a branch is."""
-    import duckdb
-
-    if not has_files(lake, EXTRACT_FILES):
-        return set()
-    with duckdb.connect() as con:
-        rows = con.execute(
-            f"SELECT DISTINCT snapshot_date FROM read_parquet('{source_glob(lake, EXTRACT_FILES)}') "
-            "WHERE outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)",
-            {"branch": branch_code},
-        ).fetchall()
+    rows = _ingest_log(
+        lake, "outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)", {"branch": branch_code},
+        "DISTINCT snapshot_date",
+    )  # fmt: skip
     return {r[0] for r in rows}

@@ -30,6 +30,7 @@ class LandedFile:
     name: str
     size: int
     modified_ns: int
+    is_regular: bool = True  # False for links, directories, pipes, devices: rejected, never read or followed
 
     @property
     def fingerprint(self) -> str:
@@ -40,14 +41,15 @@ class LandedFile:
 def ready_files(
     files: list[LandedFile], now_ns: int, settle_seconds: float = DEFAULT_SETTLE_SECONDS
 ) -> list[LandedFile]:
-    """The files that are complete: marked `.done`, or unchanged for `settle_seconds`."""
+    """The files that are complete: marked `.done`, or unchanged for `settle_seconds`. An entry that is not a
+    regular file is 'ready' at once: to be rejected."""
     names = {f.name for f in files}
     ready = []
     for f in files:
         if f.name.startswith(".") or f.name.endswith(IN_PROGRESS_SUFFIXES + (DONE_MARKER,)):
             continue
         settled = now_ns - f.modified_ns >= settle_seconds * 1e9
-        if f.name + DONE_MARKER in names or settled:
+        if f.name + DONE_MARKER in names or settled or not f.is_regular:
             ready.append(f)
     return sorted(ready, key=lambda f: f.name)
 
@@ -65,7 +67,7 @@ class BranchRunRequest:
 class LandingPlan:
     new_branches: list[str]
     branch_runs: list[BranchRunRequest]
-    misnamed: list[LandedFile]
+    misnamed: list[LandedFile]  # rejected before reading: a name that breaks the contract, or not a regular file
     seen: dict[str, str] = field(default_factory=dict)  # the next cursor: name -> fingerprint
 
     def cursor(self) -> str:
@@ -95,6 +97,9 @@ def plan_landing_runs(
     misnamed = []
     for f in ready:
         if seen.get(f.name) == f.fingerprint:
+            continue
+        if not f.is_regular:
+            misnamed.append(f)
             continue
         try:
             extract = parse_extract_name(f.name, known_branches, today)

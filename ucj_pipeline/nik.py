@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-NIK_PATTERN = r"^\d{16}$"
+NIK_PATTERN = r"^[0-9]{16}$"  # ASCII digits only: `\d` would take Arabic-Indic or Devanagari digits
 
 
 def clean_nik(raw: pl.Expr) -> pl.Expr:

@@ -19,8 +19,10 @@ MIN_KEY_LENGTH = 16
 log = logging.getLogger(__name__)
 
 
-def pseudonymisation_key() -> bytes:
-    key = os.environ.get(KEY_ENV, "")
+def pseudonymisation_key(configured: str | None = None) -> bytes:
+    """The HMAC key: `configured` (checked by `configuration.load_configuration`), else UCJ_PSEUDONYM_KEY, else the
+    public development key with a loud warning."""
+    key = os.environ.get(KEY_ENV, "") if configured is None else configured
     if not key:
         log.warning(
             "!!! %s is not set: pseudonymising NIKs with the PUBLIC DEVELOPMENT KEY. Anyone can reverse these "

@@ -63,6 +63,12 @@ RULES: dict[str, Rule] = {
         Rule("enrolment_after_snapshot", "TGL_KEPESERTAAN", "TGL_KEPESERTAAN must not be after the snapshot date"),
         Rule("last_paid_month_format", "IURAN_TERAKHIR", "IURAN_TERAKHIR must be YYYY-MM"),
         Rule("duplicate_nik", "NIK", "the same NIK appears again in this file; the AKTIF, latest-enrolled row is kept"),
+        Rule(
+            "field_count",
+            "*",
+            "the row has more or fewer fields than the header (an unquoted , or ; inside a value?); none of its "
+            "values is kept",
+        ),
     ]
 }
 WARNINGS: dict[str, Rule] = {
@@ -113,6 +119,7 @@ PREPARE_SQL = """
 SELECT
     source_row,
     trim(NIK) AS nik_text,
+    NULLIF(trim(NAMA), '') AS name_text,
     trim(TGL_LAHIR) AS birth_date_text,
     try_strptime(trim(TGL_LAHIR), $date_formats)::DATE AS birth_date,
     date_sub('year', try_strptime(trim(TGL_LAHIR), $date_formats)::DATE, $snapshot_date) AS age_years,
@@ -205,7 +212,7 @@ def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameS
                 _check("enrolment_after_snapshot", lambda c: c <= pl.lit(snapshot_date, dtype=pl.Date))
             ),
             "last_paid_month": optional(
-                _check("last_paid_month_format", lambda c: c.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
+                _check("last_paid_month_format", lambda c: c.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
             ),
         },
         checks=[
@@ -289,7 +296,38 @@ def nik_consistency_warnings(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def validate_rows(prepared: pl.DataFrame, regions: RegionIndex, snapshot_date: date) -> RowValidation:
+def _personal(value: pl.Expr) -> pl.Expr:
+    """Whether a value delivered in a non-personal column still carries the row's personal data: a NIK-like run of
+    16 digits, or the row's NIK, name or birth date (a misaligned or mis-keyed row shifts them into other columns).
+    """
+    squeezed = value.str.replace_all(r"[\s.\-]", "")
+
+    def holds(personal: str, min_length: int) -> pl.Expr:
+        text = pl.col(personal)
+        return (text.str.len_chars() >= min_length) & value.str.to_uppercase().str.contains(
+            text.str.to_uppercase(), literal=True
+        )
+
+    return (
+        squeezed.str.contains(r"[0-9]{16}")
+        | (pl.col("nik").str.len_chars() >= 8) & squeezed.str.contains(pl.col("nik"), literal=True)
+        | holds("birth_date_text", 6)
+        | holds("name_text", 3)
+    ).fill_null(False)
+
+
+def _misaligned(misaligned: pl.DataFrame | None) -> pl.DataFrame:
+    """Quarantine rows for CSV rows whose field count differs from the header's: no value of theirs is kept."""
+    if misaligned is None or misaligned.height == 0:
+        return pl.DataFrame(schema={SOURCE_ROW: pl.Int64, "column_name": pl.String, "rule": pl.String})
+    return misaligned.select(SOURCE_ROW, column_name=pl.lit(None, pl.String), rule=pl.lit("field_count"))
+
+
+def validate_rows(
+    prepared: pl.DataFrame, regions: RegionIndex, snapshot_date: date, misaligned: pl.DataFrame | None = None
+) -> RowValidation:
+    """Judge every prepared row; `misaligned` rows (CSV rows with the wrong number of fields, from the reader)
+    count as read and are quarantined under `field_count`."""
     prepared = prepared.with_row_index("row_index").with_columns(pl.col("row_index").cast(pl.Int64))
     failures = _failures(prepared, build_row_schema(regions, snapshot_date))
     valid = prepared.join(failures.select("row_index").unique(), on="row_index", how="anti")
@@ -298,22 +336,29 @@ def validate_rows(prepared: pl.DataFrame, regions: RegionIndex, snapshot_date: d
     text = prepared.select(
         "row_index",
         SOURCE_ROW,
-        # The file's text that broke the rule; never for personal columns (NIK, NAMA, TGL_LAHIR).
-        *(pl.col(text_column).alias(f"text_{column}") for column, text_column in TEXT_COLUMN.items()),
+        # The file's text that broke the rule; never for personal columns (NIK, NAMA, TGL_LAHIR), and never a
+        # value that still carries the row's personal data.
+        *(
+            pl.when(_personal(pl.col(text_column))).then(None).otherwise(pl.col(text_column)).alias(f"text_{column}")
+            for column, text_column in TEXT_COLUMN.items()
+        ),
     )
     quarantine = issues.join(text, on="row_index", how="left").with_columns(
         offending_value=pl.coalesce(
             *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in TEXT_COLUMN),
             pl.lit(None, pl.String),
         ),
-        rule_description=pl.col("rule").replace_strict({k: r.description for k, r in RULES.items()}),
     )
-    accepted = valid.join(duplicates.select("row_index"), on="row_index", how="anti").drop("row_index")
+    quarantine = pl.concat(
+        [quarantine.select(SOURCE_ROW, "column_name", "rule", "offending_value"), _misaligned(misaligned)],
+        how="diagonal",
+    ).with_columns(rule_description=pl.col("rule").replace_strict({k: r.description for k, r in RULES.items()}))
+    accepted = valid.join(duplicates.select("row_index"), on="row_index", how="anti").drop("row_index", "name_text")
     return RowValidation(
         accepted=accepted,
         quarantine=quarantine.select(SOURCE_ROW, "column_name", "rule", "rule_description", "offending_value").sort(
             SOURCE_ROW, "rule"
         ),
         warnings=nik_consistency_warnings(accepted),
-        rows_read=prepared.height,
+        rows_read=prepared.height + (0 if misaligned is None else misaligned.height),
     )

@@ -54,6 +54,16 @@ class UcjPaths:
         return self.warehouse_dir / "ucj.duckdb"
 
     @property
+    def tmp(self) -> Path:
+        """Scratch space of running steps (a transcoded extract, say): private, emptied of dead runs' leftovers."""
+        return self.home / "tmp"
+
+    @property
+    def set_aside(self) -> Path:
+        """Landing-area entries that are not regular files (links, directories, pipes), moved here unread."""
+        return self.home / "set_aside"
+
+    @property
     def reports(self) -> Path:
         return self.home / "reports"
 
@@ -62,9 +72,23 @@ class UcjPaths:
         return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster_home").resolve()
 
     def ensure(self) -> UcjPaths:
-        for folder in (self.landing, self.archive, self.lake, self.warehouse_dir, self.reports):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the folders owner-only. The archive (raw NIKs, names, birth dates), the lake, scratch space and
+        set-aside entries are made owner-only even if someone opened them up; the landing area and the published
+        folders keep what an operator granted (a branches' upload group, a BI service's group)."""
+        private_umask()
+        for folder in (self.home, self.landing, self.warehouse_dir, self.reports):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (self.archive, self.lake, self.tmp, self.set_aside):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if folder.stat().st_mode & 0o077:
+                folder.chmod(0o700)
         return self
+
+
+def private_umask() -> None:
+    """Files and folders this process creates are owner-only (0600 / 0700): the archive holds raw personal data,
+    and Dagster's storage and logs name files and branches. Run the webserver and daemon with `umask 077` too."""
+    os.umask(0o077)
 
 
 def parse_as_of(value: str | None) -> date:

@@ -31,8 +31,10 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from ucj_pipeline import lake
+from ucj_pipeline.leftovers import temporary_path
 from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
+from ucj_pipeline.sql_text import sql_string
 
 LAYERS = ("staging", "intermediate", "marts")
 DIRECTIVE = re.compile(r"^--\s*(materialized|publish):\s*(\S+)\s*$")
@@ -67,8 +69,8 @@ class SqlModel:
     def read_sql(self, lake_root: Path) -> str:
         """A DuckDB table expression reading what the model stored: every date of a history."""
         if self.materialized == "history":
-            return f"read_parquet('{lake.history_glob(lake_root, self.name)}', union_by_name = true)"
-        return f"read_parquet('{lake.model_path(lake_root, self.name)}')"
+            return f"read_parquet({sql_string(lake.history_glob(lake_root, self.name))}, union_by_name = true)"
+        return f"read_parquet({sql_string(lake.model_path(lake_root, self.name))})"
 
 
 def table_dependencies(sql: str) -> set[str]:
@@ -130,11 +132,13 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
 
 def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:
     if lake_root is not None and name in REFERENCE_SOURCES:
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.reference_path(lake_root, name)}')")
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_string(lake.reference_path(lake_root, name))})"
+        )
     elif lake_root is not None and lake.has_files(lake_root, name):
         glob = lake.source_glob(lake_root, name)
         con.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false, "
+            f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_string(glob)}, hive_partitioning = false, "
             "union_by_name = true)"
         )
     else:  # nothing delivered yet: an empty table of the documented shape
@@ -193,9 +197,9 @@ def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_
             return ModelRun(count, columns, None)
         target = model.stored_path(lake_root, as_of_date)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        con.execute(f"COPY ({model.sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        count = con.execute(f"SELECT count(*) FROM read_parquet('{tmp}')").fetchall()[0][0]
+        tmp = temporary_path(target)
+        con.execute(f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)")
+        count = con.execute(f"SELECT count(*) FROM read_parquet({sql_string(tmp)})").fetchall()[0][0]
     os.replace(tmp, target)
     return ModelRun(count, columns, target)
 

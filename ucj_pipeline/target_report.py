@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ucj_pipeline.charts import RenderedChart, regency_coverage_figure, render, target_trend_figure
+from ucj_pipeline.leftovers import temporary_path
 
 TRACKING_COLUMNS = [
     ("target_name", "Target"),
@@ -133,7 +134,7 @@ def write_report(data: ReportData, charts: ReportCharts, folder: Path) -> Path:
     page = render_report(data, charts)
     dated = folder / f"ucj_targets_{data.as_of_date}.html"
     for path in (dated, folder / "latest.html"):
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = temporary_path(path)
         tmp.write_text(page, encoding="utf-8")
         tmp.replace(path)
     return dated

@@ -1,0 +1,157 @@
+"""Taking a delivery out of the landing area without ever losing it: the archive holds the bytes first.
+
+The order is what makes a crash harmless at any line:
+1. `take_into_archive`: the landed file is opened without following links (a link, a directory, a pipe or a
+   device is never read), its bytes are copied into `archive/<sha256>/<name>` while being hashed, and the copy is
+   made durable. The landed file stays where it is.
+2. The caller judges the archived copy (never the landed file, which the branch may still change), writes the lake
+   and then the ingest log row.
+3. `release_from_landing`: only then is the landed file removed, and only if it is still the file that was copied.
+
+A process that dies before 3 leaves the file in the landing area: the next run takes it again (the same bytes
+land on the same archive path) and, if its log row was already written, only finishes step 3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ucj_pipeline.landing_files import DONE_MARKER
+from ucj_pipeline.leftovers import temporary_path
+
+CHUNK = 1 << 20
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}", re.ASCII)
+
+
+class FileStillBeingWritten(Exception):
+    """A landed file changed while it was copied: transient; the caller retries later (nothing was used)."""
+
+
+class NotARegularFile(Exception):
+    """The landing-area entry is a link, a directory, a pipe, a socket or a device: it is never read."""
+
+    def __init__(self, name: str, kind: str):
+        super().__init__(f"{name}: {kind}; only regular files are read (links are never followed)")
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class ArchivedCopy:
+    """The bytes of one delivery, safe in the archive, and the identity of the landed file they came from."""
+
+    path: Path
+    file_hash: str
+    size: int
+    modified_ns: int
+    inode: tuple[int, int]
+
+    @property
+    def received_at(self) -> datetime:
+        """When the delivery landed (its modification time), to the microsecond the ingest log keeps."""
+        return datetime.fromtimestamp(self.modified_ns // 1000 / 1e6, UTC)
+
+
+def entry_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def printable_name(name: str) -> str:
+    """A name as the log shows it: control characters, non-ASCII letters and undecodable bytes escaped."""
+    return name if name.isascii() and name.isprintable() else ascii(name)[1:-1]
+
+
+def archive_name(name: str) -> str:
+    """The file name the archive keeps: the delivered name when it is plain, a neutral one otherwise."""
+    return name if SAFE_NAME.fullmatch(name) else "delivered_file"
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_dev, b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def take_into_archive(landed: Path, archive_root: Path, name: str) -> ArchivedCopy:
+    """Copy a landed regular file's bytes into `archive/<sha256>/<name>`, durably; the landed file stays."""
+    before = os.lstat(landed)
+    if not stat.S_ISREG(before.st_mode):
+        raise NotARegularFile(printable_name(landed.name), entry_kind(before.st_mode))
+    # O_NOFOLLOW: a link swapped in after the lstat is refused; O_NONBLOCK: a pipe swapped in never blocks.
+    fd = os.open(landed, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    archive_root.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(archive_root / f"incoming.{os.urandom(4).hex()}")
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode) or not _same_file(opened, before):
+            raise FileStillBeingWritten(f"{printable_name(landed.name)}: replaced while it was opened")
+        digest = hashlib.sha256()
+        with os.fdopen(os.dup(fd), "rb") as source, open(tmp, "wb") as copy:
+            for block in iter(lambda: source.read(CHUNK), b""):
+                digest.update(block)
+                copy.write(block)
+            copy.flush()
+            os.fsync(copy.fileno())
+        if not _same_file(os.fstat(fd), before) or not _same_file(os.lstat(landed), before):
+            raise FileStillBeingWritten(
+                f"{printable_name(landed.name)}: changed while it was read (still being written?)"
+            )
+        file_hash = digest.hexdigest()
+        target = archive_root / file_hash / name
+        target.parent.mkdir(exist_ok=True)
+        os.replace(tmp, target)  # the same bytes land on the same path: a repeat is harmless
+        _fsync_dir(target.parent)
+        return ArchivedCopy(target, file_hash, before.st_size, before.st_mtime_ns, (before.st_dev, before.st_ino))
+    finally:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+
+
+def still_landed(landed: Path, copy: ArchivedCopy) -> bool:
+    """Whether the landed file is still the one that was copied (same inode, size and modification time)."""
+    try:
+        now = os.lstat(landed)
+    except FileNotFoundError:
+        return False
+    return (now.st_dev, now.st_ino) == copy.inode and (now.st_size, now.st_mtime_ns) == (copy.size, copy.modified_ns)
+
+
+def release_from_landing(landed: Path, copy: ArchivedCopy) -> bool:
+    """Remove the landed file (and its `.done` marker) if it is still the file that was archived. A file that
+    changed since is a new delivery under the same name: it stays for the next run."""
+    if not still_landed(landed, copy):
+        return False
+    landed.unlink()
+    landed.with_name(landed.name + DONE_MARKER).unlink(missing_ok=True)
+    return True
+
+
+def set_aside(entry: Path, folder: Path) -> Path:
+    """Move a landing-area entry that is not a regular file out of the way, unread and unfollowed (a rename
+    moves a link itself, not what it points to)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = folder / f"{stamp}_{archive_name(entry.name)}"
+    os.rename(entry, target)
+    return target

@@ -1,0 +1,112 @@
+"""The pipeline's configuration, read from the environment once and checked before anything runs.
+
+A wrong value stops `ucj` with exit code 2 and one line per problem naming the variable and what it must be, and
+stops the Dagster code location from loading with the same lines: never a run that fails later with a message
+about a file ("a file was rejected" when the key was wrong). Secrets are never echoed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
+
+KEY_ENV = "UCJ_PSEUDONYM_KEY"
+MIN_KEY_LENGTH = 16
+DEFAULT_SETTLE_SECONDS = 30.0
+DEFAULT_SENSOR_INTERVAL_SECONDS = 15
+DEFAULT_LOCK_WAIT_SECONDS = 3600.0
+
+
+class ConfigurationError(Exception):
+    """One or more settings are wrong; `problems` has one line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Configuration:
+    home: Path
+    pseudonym_key: str  # empty: the public development key (with a loud warning)
+    quarantine_threshold: float
+    as_of_date: str  # empty: today in Asia/Jakarta
+    settle_seconds: float
+    sensor_interval_seconds: int
+    lock_wait_seconds: float
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (low <= value <= high):
+        problems.append(f"{name}={text!r} is not {meaning}")
+        return default
+    return value
+
+
+def _home_problem(text: str) -> str | None:
+    if any(c in text for c in "\0\n\r"):
+        return "UCJ_HOME holds a control character"
+    path = Path(text).expanduser().resolve()
+    if path.exists():
+        if not path.is_dir():
+            return f"UCJ_HOME={text!r} exists and is not a folder"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"UCJ_HOME={text!r} is not writable by this user"
+        return None
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return f"UCJ_HOME={text!r} does not exist and cannot be created here ({parent} is not writable)"
+    return None
+
+
+def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = True) -> Configuration:
+    """Read and check every `UCJ_*` setting; raise ConfigurationError listing every problem at once."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    home = env.get("UCJ_HOME", "").strip() or "./data"
+    if check_home and (problem := _home_problem(home)):
+        problems.append(problem)
+    key = env.get(KEY_ENV, "")
+    if key and len(key) < MIN_KEY_LENGTH:
+        problems.append(f"{KEY_ENV} is set but shorter than {MIN_KEY_LENGTH} characters (its value is not shown)")
+    threshold = _number(
+        env, "UCJ_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD, 0.0, 1.0,
+        "a share between 0 and 1 (5% is 0.05)", problems,
+    )  # fmt: skip
+    as_of = env.get("UCJ_AS_OF_DATE", "").strip()
+    if as_of:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            problems.append(f"UCJ_AS_OF_DATE={as_of!r} is not a date YYYY-MM-DD")
+    settle = _number(env, "UCJ_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, 0, 86400, "seconds from 0 to 86400", problems)
+    interval = _number(env, "UCJ_SENSOR_INTERVAL_SECONDS", DEFAULT_SENSOR_INTERVAL_SECONDS, 1, 86400,
+                       "whole seconds from 1 to 86400", problems)  # fmt: skip
+    if interval != int(interval):
+        problems.append(f"UCJ_SENSOR_INTERVAL_SECONDS={env['UCJ_SENSOR_INTERVAL_SECONDS']!r} is not whole seconds")
+    wait = _number(env, "UCJ_LOCK_WAIT_SECONDS", DEFAULT_LOCK_WAIT_SECONDS, 0, 7 * 86400,
+                   "seconds from 0 (refuse at once) to 604800", problems)  # fmt: skip
+    if problems:
+        raise ConfigurationError(problems)
+    return Configuration(
+        home=Path(home).expanduser().resolve(),
+        pseudonym_key=key,
+        quarantine_threshold=threshold,
+        as_of_date=as_of,
+        settle_seconds=settle,
+        sensor_interval_seconds=int(interval),
+        lock_wait_seconds=wait,
+    )
