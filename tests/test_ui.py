@@ -1,10 +1,18 @@
-"""`make ui` (`ucj ui`, i.e. `dagster dev`) serves the asset graph: start it for real and ask its GraphQL API."""
+"""`make ui` (`ucj ui`, i.e. `dagster dev`) serves the asset graph: start it for real and ask its GraphQL API; and
+the authenticating proxy recipe (deploy/nginx-ucj.conf) in front of it refuses anyone without credentials."""
 
+import base64
+import shutil
+import subprocess
+import tempfile
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
-from tests.dagster_dev import dagster_dev, graphql
+from tests.dagster_dev import dagster_dev, free_port, graphql
 from tests.test_definitions import EXPECTED_ASSETS
 
 QUERY = """
@@ -19,10 +27,53 @@ SCHEDULES = """
 """
 
 
-@pytest.fixture
-def dagster_ui(tmp_path):
-    with dagster_dev(tmp_path) as port:
+PROXY = Path(__file__).resolve().parent.parent / "scripts" / "ucj-proxy.sh"
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(tmp_path_factory):
+    with dagster_dev(tmp_path_factory.mktemp("ucj")) as port:
         yield port
+
+
+def _get(url: str, user: str | None = None, password: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url)
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_the_ui_listens_on_this_machine_only(dagster_ui):
+    out = subprocess.run(["ss", "-ltnH", f"sport = :{dagster_ui}"], capture_output=True, text=True).stdout
+    assert [line.split()[3] for line in out.splitlines()] == [f"127.0.0.1:{dagster_ui}"]
+
+
+def test_the_proxy_recipe_refuses_requests_without_credentials(dagster_ui):
+    # Started as root (as here), nginx's workers run as www-data: they must be able to reach the users file, as
+    # under /etc/nginx in production; pytest's own temporary folders are closed to other users.
+    folder = Path(tempfile.mkdtemp(prefix="ucj-proxy-"))
+    folder.chmod(0o711)
+    users, rundir, port = folder / "users", folder / "proxy", free_port()
+    password = "correct horse battery staple"
+    subprocess.run(["bash", str(PROXY), "adduser", str(users), "operator"], check=True,
+                   env={"PATH": "/usr/bin:/bin:/usr/sbin", "UCJ_PROXY_PASSWORD": password})  # fmt: skip
+    subprocess.run(["bash", str(PROXY), "start", str(rundir), f"127.0.0.1:{port}", f"127.0.0.1:{dagster_ui}",
+                    str(users)], check=True)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _get(f"{base}/server_info")[0] == 401
+        assert _get(f"{base}/graphql?query=%7Bversion%7D")[0] == 401
+        assert _get(f"{base}/server_info", "operator", "wrong password")[0] == 401
+        status, body = _get(f"{base}/server_info", "operator", password)
+        assert status == 200 and b"dagster_webserver_version" in body
+    finally:
+        subprocess.run(["bash", str(PROXY), "stop", str(rundir)], check=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_ui_serves_every_asset_with_description_and_group(dagster_ui):
