@@ -102,22 +102,24 @@ def test_a_second_run_told_not_to_wait_refuses_cleanly(home):
     assert first.returncode == 0
 
 
-def test_a_run_killed_mid_way_is_marked_failed_by_the_next_run(home):
+def test_a_run_killed_while_publishing_is_marked_failed_and_its_slot_freed_by_the_next_run(home):
     small_extracts(home / "landing")
     run_ucj(home, "run", "--as-of", "2025-12-31")
     write_extract(home / "landing", "PALOPO_20251231.csv", [row(NIK=make_nik(serial=i)) for i in range(1, 40)])
-    victim = subprocess.Popen([str(BIN / "ucj"), "run", "--as-of", "2025-12-31"], env=ucj_env(home, PYTHONUNBUFFERED="1"),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    deadline = time.monotonic() + 120
-    out = ""
-    while "ingest PALOPO" not in out:  # killed during the refresh run, which is then STARTED in the instance
-        out += victim.stdout.readline()
-        assert time.monotonic() < deadline and victim.poll() is None, out
-    time.sleep(2)
+    victim = subprocess.Popen([str(BIN / "ucj"), "run", "--as-of", "2025-12-31"], env=ucj_env(home),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 180
+    building = home / "warehouse"
+    while not list(building.glob(".ucj.duckdb.*.building")):  # killed while it holds the publish slot
+        assert time.monotonic() < deadline and victim.poll() is None
+        time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    result = run_ucj(home, "run", "--as-of", "2025-12-31")
+    result = run_ucj(home, "run", "--as-of", "2025-12-31", timeout=180)  # never waits for the dead run's slot
     assert f"its process {victim.pid} died" in result.stdout
+    assert "freed the 'ucj_publish' slot" in result.stdout
+    assert "removed 1 temporary file(s) left by interrupted runs" in result.stdout
+    assert not list(building.glob(".ucj.duckdb.*.building"))
     from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
     os.environ["DAGSTER_HOME"] = str(home / "dagster_home")

@@ -47,6 +47,7 @@ run_monitoring:  # the daemon marks runs whose process died as failed (they woul
   start_timeout_seconds: 180
   max_resume_run_attempts: 0
   poll_interval_seconds: 60
+  free_slots_after_run_end_seconds: 60  # a dead run's publish slot is given back
 telemetry:
   enabled: false
 """
@@ -80,7 +81,9 @@ def _run_tags() -> dict[str, str]:
 
 
 def _fail_dead_runs(instance) -> None:
-    """Runs started by a `ucj` process that died (kill -9, a reboot) stay STARTED for ever: mark them failed."""
+    """Runs started by a `ucj` process that died (kill -9, a reboot) stay STARTED for ever, and keep the
+    concurrency slot of the publish pool they held, so every later publish would wait for it: mark them failed and
+    give their slots back."""
     from dagster import DagsterRunStatus, RunsFilter
 
     from ucj_pipeline.leftovers import _alive
@@ -92,6 +95,14 @@ def _fail_dead_runs(instance) -> None:
                 run, f"the ucj process (pid {pid}) that ran it died; marked failed by a later ucj"
             )
             print(f"marked failed: run {run.run_id} ({run.job_name}), its process {pid} died")
+    storage = instance.event_log_storage
+    for pool in storage.get_concurrency_keys():
+        info = storage.get_concurrency_info(pool)
+        for run_id in {s.run_id for s in info.claimed_slots} | {p.run_id for p in info.pending_steps}:
+            run = instance.get_run_by_id(run_id)
+            if run is None or run.is_finished:
+                storage.free_concurrency_slots_for_run(run_id)
+                print(f"freed the '{pool}' slot held by finished run {run_id}")
 
 
 @contextmanager

@@ -1,0 +1,87 @@
+"""No personal value anywhere but the archive: planted NIKs, names and birth dates, delivered in files with
+misaligned rows (an unquoted comma in a title shifts the birth date into JENIS_KELAMIN), a birth date keyed into a
+non-personal column, and a whole file rejected for its misaligned rows, are looked for in every table of the
+published file, every lake file, every report, every file of Dagster's storage (run and event logs, compute logs),
+the Great Expectations project and what `ucj run` printed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import duckdb
+
+from tests.conftest import run_ucj
+from tests.factories import HEADER, make_nik, row
+
+FIRST_NAMES = ("Zulaikha", "Wirawan", "Sumarni", "Fransiska", "Yohanes", "Nurhayati", "Bonifasius", "Theresia")
+
+
+def _person(i: int) -> dict[str, str]:
+    born = f"19{60 + i % 30:02d}-{1 + i % 12:02d}-{1 + i % 27:02d}"
+    from datetime import date
+
+    nik = make_nik(birth=date.fromisoformat(born), serial=i)
+    return row(NIK=nik, NAMA=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} Planted{i:04d}", TGL_LAHIR=born)
+
+
+def _csv(people: list[dict[str, str]], misaligned: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADER, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(people)
+    for person in misaligned:  # `Nama, S.Pd` unquoted: one field too many, every value after NAMA shifted
+        out.write(",".join([person["NIK"], person["NAMA"] + ", S.Pd", *[person[h] for h in HEADER[2:]]]) + "\r\n")
+    return out.getvalue().encode()
+
+
+def test_planted_personal_values_appear_nowhere_but_the_archive(home):
+    accepted = [_person(i) for i in range(1, 60)]
+    shifted = [_person(i) for i in range(60, 62)]  # 2 of 61 rows: quarantined, file accepted
+    keyed_wrong = _person(70) | {"SEGMEN": _person(70)["TGL_LAHIR"], "NPP": "", "KATEGORI": _person(70)["NIK"]}
+    rejected = [_person(i) for i in range(100, 120)]
+    rejected_shifted = [_person(i) for i in range(120, 130)]  # a third of the file: rejected whole
+    landing = home / "landing"
+    landing.mkdir(parents=True)
+    (landing / "PALOPO_20251130.csv").write_bytes(_csv([*accepted, keyed_wrong], shifted))
+    (landing / "SINJAI_20251130.csv").write_bytes(_csv(rejected, rejected_shifted))
+    result = run_ucj(home, "run", "--as-of", "2025-12-31", expect=3)
+    printed = result.stdout + result.stderr
+
+    everyone = [*accepted, *shifted, keyed_wrong, *rejected, *rejected_shifted]
+    planted = {p["NIK"] for p in everyone} | {p["NAMA"] for p in everyone} | {p["TGL_LAHIR"] for p in everyone}
+    planted |= {p["NAMA"].split()[1] for p in everyone}  # the surname alone, as a misaligned field would hold it
+    assert len(planted) > 250
+
+    def assert_clean(text: str, where: str) -> None:
+        found = sorted(v for v in planted if v in text)
+        assert not found, f"personal values {found[:5]} in {where}"
+
+    assert_clean(printed, "what ucj run printed")
+    checked = {"tables": 0, "parquet": 0, "files": 0}
+    with duckdb.connect(str(home / "warehouse" / "ucj.duckdb"), read_only=True) as con:
+        for (table,) in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall():
+            assert_clean(str(con.execute(f"SELECT * FROM {table}").fetchall()), table)
+            checked["tables"] += 1
+    for path in sorted(home.rglob("*")):
+        relative = path.relative_to(home)
+        if not path.is_file() or relative.parts[0] == "archive":
+            continue
+        if path.suffix == ".parquet":  # compressed: read the values
+            with duckdb.connect() as con:
+                assert_clean(str(con.execute(f"SELECT * FROM read_parquet('{path}')").fetchall()), str(relative))
+            checked["parquet"] += 1
+        elif path.suffix != ".duckdb":  # SQLite storage, logs, reports, GE docs, lock files: the raw bytes
+            assert_clean(path.read_bytes().decode("utf-8", "replace"), str(relative))
+            checked["files"] += 1
+    assert checked["tables"] >= 9 and checked["parquet"] > 20 and checked["files"] > 20, checked
+    assert (home / "dagster_home" / "history" / "runs.db").exists()  # Dagster's storage was among them
+
+    # The personal values are in the archive, and only there.
+    archived = b"".join(p.read_bytes() for p in (home / "archive").rglob("*.csv"))
+    assert accepted[0]["NAMA"].encode() in archived and rejected_shifted[0]["TGL_LAHIR"].encode() in archived
+    with duckdb.connect(str(home / "warehouse" / "ucj.duckdb"), read_only=True) as con:
+        rules = dict(con.execute("SELECT rule, count(*) FROM quality.quarantine GROUP BY ALL").fetchall())
+        outcomes = dict(con.execute("SELECT file_name, outcome FROM quality.ingest_log").fetchall())
+    assert rules["field_count"] == 2 + 10 and "segment_value" in rules
+    assert outcomes == {"PALOPO_20251130.csv": "accepted", "SINJAI_20251130.csv": "rejected"}
