@@ -19,13 +19,14 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ucj_pipeline.landing_files import DONE_MARKER
 from ucj_pipeline.leftovers import temporary_path
 
 CHUNK = 1 << 20
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}", re.ASCII)
 
 
@@ -54,7 +55,7 @@ class ArchivedCopy:
     @property
     def received_at(self) -> datetime:
         """When the delivery landed (its modification time), to the microsecond the ingest log keeps."""
-        return datetime.fromtimestamp(self.modified_ns // 1000 / 1e6, UTC)
+        return EPOCH + timedelta(microseconds=self.modified_ns // 1000)  # exact: no float rounding
 
 
 def entry_kind(mode: int) -> str:
