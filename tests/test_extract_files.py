@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from ucj_pipeline.extract_files import ExtractRejected, content_hash, parse_extract_name
+from ucj_pipeline.extract_files import ExtractRejected, parse_extract_name
 
 KNOWN = frozenset({"PALOPO", "SINJAI", "LUWUTIMUR"})
 TODAY = date(2026, 1, 15)
@@ -50,9 +50,3 @@ def test_resend_sorts_after_the_snapshot_it_replaces():
     resend = parse_extract_name("PALOPO_20251231_01.csv", KNOWN, TODAY)
     older = parse_extract_name("PALOPO_20251130_03.csv", KNOWN, TODAY)
     assert sorted([resend, first, older], key=lambda e: e.sort_key) == [older, first, resend]
-
-
-def test_content_hash_is_sha256_of_the_bytes(tmp_path):
-    path = tmp_path / "x.csv"
-    path.write_bytes(b"abc")
-    assert content_hash(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -1,4 +1,5 @@
-"""The contract's file rules that need no parsing: the extract's name, and its content hash.
+"""The contract's file rules that need no parsing: the extract's name. (The content hash is taken while the bytes
+are copied into the archive: `archive.take_into_archive`.)
 
 `<BRANCH>_<YYYYMMDD>[_<NN>].<ext>` with a known branch, a real date not in the future, and one of the contract's
 formats. Anything else is rejected before a byte of the file is read.
@@ -6,11 +7,9 @@ formats. Anything else is rejected before a byte of the file is read.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 # Matched whole (`fullmatch`: `$` would let a trailing newline through) and in ASCII only (`\d` would take
 # Arabic-Indic digits).
@@ -68,12 +67,3 @@ def parse_extract_name(name: str, known_branches: frozenset[str], today: date) -
         name=name,
         file_format=FORMATS[match["ext"]],
     )
-
-
-def content_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes: the identity of a delivery (the same file twice is processed once)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
