@@ -1,14 +1,20 @@
 """Branch ingest: one Dagster partition per branch. Reads the branch's ready extracts, applies the contract,
 writes the lake, and reports what it accepted, quarantined and rejected, as metadata and as asset checks:
 
+- `file_rules`: fails while the branch's latest delivery is rejected, whatever other branches deliver, until the
+  branch delivers a file that is accepted; its description says which file, which rule, what keeps counting and
+  what to ask the branch for;
 - `row_rules`: the Pandera validation outcome (rows checked, quarantined, the rules that failed most);
-- `file_rules` (blocking): fails when a file of the run was rejected whole, so nothing downstream runs in that
-  run and the failure is visible on the branch's run; the branch's last good snapshot keeps counting;
 - `snapshot_fresh`: the branch's newest accepted snapshot is at most 35 days old on the reporting date.
+
+The checks are partitioned like the asset: the UI shows their status and history per branch. While a branch is
+failing, its ingest run fails with that same message (so the branch's partition shows failed too) and carries it
+as the `ucj/rejected` tag in the run list; `participant_snapshots` is materialised only when a file was accepted.
 
 A file that changes while it is read (still being written) is retried with exponential backoff.
 """
 
+import warnings
 from collections import Counter
 from datetime import date
 
@@ -18,8 +24,10 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
+    PreviewWarning,
     RetryRequested,
     asset,
     multi_asset,
@@ -29,6 +37,7 @@ from assets.metadata import arrow_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
+from ucj_pipeline.branch_health import BranchHealth, branch_health
 from ucj_pipeline.ingest import FileOutcome, FileStillBeingWritten, ingest_branch, reject_unusable_entries
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
@@ -38,6 +47,7 @@ INGEST_SPECS = [
     AssetSpec(
         SNAPSHOTS,
         group_name="ingest",
+        skippable=True,  # materialised only when a file of the branch was accepted
         metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[SNAPSHOTS])},
         description="Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per "
         "branch and snapshot date). No NIK, name or birth date.",
@@ -59,29 +69,41 @@ INGEST_SPECS = [
         kinds={"parquet"},
     ),
 ]
-CHECK_SPECS = [
-    AssetCheckSpec(
-        "row_rules",
-        asset=SNAPSHOTS,
-        description="Pandera validation of the contract's row rules: passes when no file of the run had more than "
-        "the allowed share of rows quarantined. Metadata: rows checked, quarantined, the rules that failed most.",
-    ),
-    AssetCheckSpec(
-        "file_rules",
-        asset=SNAPSHOTS,
-        blocking=True,
-        description="The contract's file rules: fails (blocking) when a file of the run was rejected whole; "
-        "nothing of it is used and the branch's last good snapshot keeps counting.",
-    ),
-    AssetCheckSpec(
-        "snapshot_fresh",
-        asset=SNAPSHOTS,
-        description=f"The branch's newest accepted snapshot is at most {STALE_AFTER_DAYS} days old on the reporting "
-        "date (contract: stale after 35 days).",
-    ),
-]
+# Partitioned checks are a "preview" feature of Dagster 1.13 (it warns once per spec at import, on stderr of every
+# command): used on purpose, so that a branch's check history and status read by branch in the UI.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PreviewWarning)
+    CHECK_SPECS = [
+        AssetCheckSpec(
+            "file_rules",
+            asset=SNAPSHOTS,
+            partitions_def=branch_partitions,
+            description="The contract's file rules, per branch: fails while the branch's latest delivery was rejected "
+            "whole (whatever other branches deliver), until the branch delivers a file that is accepted. Nothing of a "
+            "rejected file is used; the branch's last accepted snapshot keeps counting.",
+        ),
+        AssetCheckSpec(
+            "row_rules",
+            asset=SNAPSHOTS,
+            partitions_def=branch_partitions,
+            description="Pandera validation of the contract's row rules: passes when no file of the run had more than "
+            "the allowed share of rows quarantined. Metadata: rows checked, quarantined, the rules that failed most.",
+        ),
+        AssetCheckSpec(
+            "snapshot_fresh",
+            asset=SNAPSHOTS,
+            partitions_def=branch_partitions,
+            description=f"The branch's newest accepted snapshot is at most {STALE_AFTER_DAYS} days old on the reporting "
+            "date (contract: stale after 35 days).",
+        ),
+    ]
+REJECTED_TAG = "ucj/rejected"
 RETRY_BASE_SECONDS = 5
 RETRY_MAX = 5
+
+
+class BranchDeliveryRejected(Failure):
+    """The branch's latest delivery was rejected: its ingest run fails with what happened and what to do."""
 
 
 @multi_asset(
@@ -111,8 +133,17 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
             context.log.warning(f"{message}: {row['reason']}")
         else:
             context.log.info(f"{message} ({row['rows_accepted']} accepted, {row['rows_quarantined']} quarantined)")
+    health = branch_health(settings.paths.lake, branch)
     yield from _materializations(files, outcomes)
-    yield from _checks(branch, files, outcomes, settings, as_of)
+    yield from _checks(branch, files, outcomes, health, settings, as_of)
+    if health.failing:
+        message = health.message()
+        context.instance.add_run_tags(context.run_id, {REJECTED_TAG: message[:250]})
+        raise BranchDeliveryRejected(
+            description=message,
+            metadata={"branch": branch, "file": health.latest["file_name"], "rule": health.latest["rejection_rule"]},
+            allow_retries=False,
+        )
 
 
 def _materializations(files: list[dict], outcomes: list[FileOutcome]):
@@ -123,14 +154,15 @@ def _materializations(files: list[dict], outcomes: list[FileOutcome]):
         "files_rejected": sum(f["outcome"] == "rejected" for f in files),
         "files_duplicate": sum(f["outcome"] == "duplicate" for f in files),
     }
-    yield MaterializeResult(
-        asset_key=SNAPSHOTS,
-        metadata={
-            **summary,
-            "rows_accepted": sum(f["rows_accepted"] or 0 for f in accepted),
-            "snapshot_dates": ", ".join(sorted({str(f["snapshot_date"]) for f in accepted})) or "none",
-        },
-    )
+    if accepted:  # a new snapshot counts; duplicates, resends superseded and rejections change nothing
+        yield MaterializeResult(
+            asset_key=SNAPSHOTS,
+            metadata={
+                **summary,
+                "rows_accepted": sum(f["rows_accepted"] or 0 for f in accepted),
+                "snapshot_dates": ", ".join(sorted({str(f["snapshot_date"]) for f in accepted})),
+            },
+        )
     yield MaterializeResult(
         asset_key=lake.EXTRACT_FILES,
         metadata={**summary, "files_table": MetadataValue.md(_files_markdown(files)) if files else "no new file"},
@@ -153,7 +185,29 @@ def _rule_counts(outcomes: list[FileOutcome]) -> Counter[str]:
     return rules
 
 
-def _checks(branch: str, files: list[dict], outcomes: list[FileOutcome], settings: PipelineSettings, as_of: date):
+def _checks(
+    branch: str,
+    files: list[dict],
+    outcomes: list[FileOutcome],
+    health: BranchHealth,
+    settings: PipelineSettings,
+    as_of: date,
+):
+    yield AssetCheckResult(
+        asset_key=SNAPSHOTS,
+        check_name="file_rules",
+        passed=not health.failing,
+        severity=AssetCheckSeverity.ERROR,
+        description=health.message(),
+        metadata={
+            "branch": branch,
+            "latest_delivery": health.latest["file_name"] if health.latest else "none",
+            "latest_outcome": health.latest["outcome"] if health.latest else "none",
+            "rule": (health.latest or {}).get("rejection_rule") or "none",
+            "counting_snapshot": str(health.counting_snapshot or "none"),
+            "files_this_run": MetadataValue.md(_files_markdown(files)) if files else "no new file",
+        },
+    )
     read = [f for f in files if f["rows_read"]]
     checked = sum(f["rows_read"] for f in read)
     quarantined = sum(f["rows_quarantined"] or 0 for f in read)
@@ -163,6 +217,9 @@ def _checks(branch: str, files: list[dict], outcomes: list[FileOutcome], setting
         check_name="row_rules",
         passed=not over_threshold,
         severity=AssetCheckSeverity.WARN,
+        description=f"Files over the quarantine threshold: {', '.join(over_threshold)}; each was rejected whole."
+        if over_threshold
+        else f"{quarantined} of {checked} rows quarantined in this run's files.",
         metadata={
             "branch": branch,
             "files_checked": len(read),
@@ -173,21 +230,6 @@ def _checks(branch: str, files: list[dict], outcomes: list[FileOutcome], setting
             "top_rules": MetadataValue.json(dict(_rule_counts(outcomes).most_common(10))),
         },
     )
-    rejected = [f for f in files if f["outcome"] == "rejected"]
-    yield AssetCheckResult(
-        asset_key=SNAPSHOTS,
-        check_name="file_rules",
-        passed=not rejected,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
-            "branch": branch,
-            "files": len(files),
-            "files_rejected": len(rejected),
-            "rejections": MetadataValue.md(
-                "\n".join(f"- **{f['file_name']}** ({f['rejection_rule']}): {f['reason']}" for f in rejected) or "none"
-            ),
-        },
-    )
     dates = [d for d in lake.accepted_snapshot_dates(settings.paths.lake, branch) if d <= as_of]
     newest = max(dates, default=None)
     age = (as_of - newest).days if newest else None
@@ -196,6 +238,9 @@ def _checks(branch: str, files: list[dict], outcomes: list[FileOutcome], setting
         check_name="snapshot_fresh",
         passed=age is not None and age <= STALE_AFTER_DAYS,
         severity=AssetCheckSeverity.WARN,
+        description=f"Branch {branch} has no accepted snapshot on or before {as_of}: its regencies list it as missing."
+        if newest is None
+        else f"Newest accepted snapshot {newest}: {age} days old on {as_of} (stale after {STALE_AFTER_DAYS}).",
         metadata={
             "branch": branch,
             "reporting_date": str(as_of),

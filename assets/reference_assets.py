@@ -4,7 +4,6 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 
 from assets.metadata import arrow_column_schema
 from resources import PipelineSettings
-from schedules.automation import MATERIALIZE_WHEN_MISSING
 from ucj_pipeline import lake
 from ucj_pipeline.reference_data import REFERENCE_TABLES
 
@@ -26,7 +25,6 @@ def _reference_asset(name: str) -> AssetsDefinition:
         group_name="reference",
         description=DESCRIPTIONS[name],
         kinds={"parquet"},
-        automation_condition=MATERIALIZE_WHEN_MISSING,
         metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[name])},
     )
     def _write(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:

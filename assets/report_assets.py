@@ -5,7 +5,6 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets.sql_model_assets import SQL_MODELS
 from resources import PipelineSettings
-from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
 from ucj_pipeline.charts import markdown_image
 from ucj_pipeline.target_report import ReportData, draw_charts, write_report
 
@@ -44,7 +43,6 @@ def load_report_data(settings: PipelineSettings) -> ReportData:
     group_name="publish",
     deps=list(READS),
     kinds={"html"},
-    automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
     description="reports/ucj_targets_YYYY-MM-DD.html (and latest.html): a self-contained page for regional governments "
     "with the target table, coverage against target by regency and each target's trend. The same charts show here "
     "as metadata.",

@@ -4,7 +4,6 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 
 from assets.metadata import column_schema
 from resources import PipelineSettings
-from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
 from ucj_pipeline.settings import PROJECT_ROOT
 from ucj_pipeline.sql_models import SqlModel, describe_models, discover_models, run_model
 
@@ -18,7 +17,6 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], columns: list[tup
         deps=list(model.depends_on),
         description=model.description,
         kinds={"duckdb", "sql"},
-        automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
         metadata={
             "sql_file": str(model.path.relative_to(PROJECT_ROOT)),
             "materialized": model.materialized,

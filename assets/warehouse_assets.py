@@ -16,8 +16,7 @@ from dagster import (
 )
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
-from resources import PipelineSettings
-from schedules.automation import REFRESH_WHEN_UPSTREAM_UPDATES
+from resources import REPORTING_DATE_METADATA, PipelineSettings
 from ucj_pipeline.model_docs import describe_columns
 from ucj_pipeline.quality import SUITE_TABLES, validate_published_marts
 from ucj_pipeline.reference_data import RegionIndex, targets
@@ -70,7 +69,6 @@ def _expectations(context: AssetExecutionContext, built, settings: PipelineSetti
     kinds={"duckdb"},
     pool="ucj_publish",
     check_specs=GE_CHECKS,
-    automation_condition=REFRESH_WHEN_UPSTREAM_UPDATES,
     description="warehouse/ucj.duckdb: the BI-facing tables ("
     + ", ".join(m.publish_as for m in PUBLISHED)
     + "), built in a new file, checked, and swapped into place, so readers never block a run or see half of one.",
@@ -107,6 +105,7 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
         )
     yield MaterializeResult(
         metadata={
+            REPORTING_DATE_METADATA: str(settings.reporting_date()),
             "path": MetadataValue.path(str(paths.warehouse)),
             "tables": MetadataValue.json(rows),
             "connect": MetadataValue.md(f"`duckdb -readonly {paths.warehouse}`"),

@@ -1,6 +1,19 @@
 """Dagster resources: where the pipeline's files live and the knobs of a run, configured from the environment."""
 
 from resources.landing_area import LandingArea
-from resources.pipeline_settings import AS_OF_DATE_TAG, PipelineSettings
+from resources.pipeline_settings import (
+    AS_OF_DATE_TAG,
+    REPORTING_DATE_METADATA,
+    PipelineSettings,
+    published_reporting_date,
+    reporting_date_for,
+)
 
-__all__ = ["AS_OF_DATE_TAG", "LandingArea", "PipelineSettings"]
+__all__ = [
+    "AS_OF_DATE_TAG",
+    "REPORTING_DATE_METADATA",
+    "LandingArea",
+    "PipelineSettings",
+    "published_reporting_date",
+    "reporting_date_for",
+]

@@ -1,5 +1,11 @@
 """The run's settings: UCJ_HOME, the reporting date and the quarantine threshold; and the home's shared lock.
 
+The reporting date follows one rule. A run computes the figures as of the date in its `ucj/as_of_date` tag, set by
+whoever starts it on purpose: the daily schedule (that day in Asia/Jakarta), `ucj run --as-of` (default today),
+`ucj backfill`, or you in the launchpad ("Edit tags", the one way to set it by hand). A run without the tag (a
+refresh after a file drop, a "Materialize" click) keeps the reporting date of the figures already published, or
+today when nothing is published yet; it writes that date into its own tag, so every run shows the date it used.
+
 Every step that uses these settings holds UCJ_HOME's lock *shared* while it runs (`ucj_pipeline.home_lock`):
 steps of daemon-launched runs go in parallel with each other but wait while `ucj run` or `ucj backfill` holds the
 home alone.
@@ -7,11 +13,12 @@ home alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import AssetKey, ConfigurableResource, DagsterInstance, Failure, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from ucj_pipeline import home_lock
@@ -19,18 +26,38 @@ from ucj_pipeline.configuration import DEFAULT_LOCK_WAIT_SECONDS, load_configura
 from ucj_pipeline.ingest import IngestSettings
 from ucj_pipeline.leftovers import remove_leftovers
 from ucj_pipeline.pseudonymise import pseudonymisation_key
-from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of
+from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of, today_in_jakarta
 
-# A run tagged with this reporting date computes the figures for that date (schedules, backfills, the UI's
-# "launch with tags"); it overrides `as_of_date` of the configuration.
 AS_OF_DATE_TAG = "ucj/as_of_date"
+PUBLISHED_ASSET = AssetKey("ucj_warehouse")
+REPORTING_DATE_METADATA = "reporting_date"  # of each ucj_warehouse materialisation: the published figures' date
+
+
+def published_reporting_date(instance: DagsterInstance | None) -> str | None:
+    """The reporting date of the published figures, from the latest materialisation of ucj_warehouse."""
+    event = instance.get_latest_materialization_event(PUBLISHED_ASSET) if instance is not None else None
+    if event is None or event.asset_materialization is None:
+        return None
+    value = event.asset_materialization.metadata.get(REPORTING_DATE_METADATA)
+    return str(value.value) if value is not None else None
+
+
+def reporting_date_for(instance: DagsterInstance | None, tags: Mapping[str, str]) -> str:
+    """The rule: the run's tag; else the published figures' date; else today in Asia/Jakarta."""
+    tagged = (tags.get(AS_OF_DATE_TAG) or "").strip()
+    if tagged:
+        try:
+            date.fromisoformat(tagged)
+        except ValueError:
+            raise Failure(f"run tag {AS_OF_DATE_TAG}={tagged!r} is not a date YYYY-MM-DD") from None
+        return tagged
+    return published_reporting_date(instance) or today_in_jakarta().isoformat()
 
 
 class PipelineSettings(ConfigurableResource):
     """Where the pipeline writes (UCJ_HOME) and how it judges: the reporting date and quarantine threshold."""
 
     ucj_home: str = Field(description="Folder holding landing/, archive/, lake/ and warehouse/ (UCJ_HOME).")
-    as_of_date: str = Field(default="", description="Reporting date YYYY-MM-DD; empty means today in Asia/Jakarta.")
     quarantine_threshold: float = Field(
         default=DEFAULT_QUARANTINE_THRESHOLD,
         ge=0.0,
@@ -48,7 +75,9 @@ class PipelineSettings(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         run = context.dagster_run
-        self._run_as_of_date = (run.tags.get(AS_OF_DATE_TAG, "") if run is not None else "") or ""
+        self._run_as_of_date = reporting_date_for(context.instance, run.tags if run is not None else {})
+        if run is not None and context.instance is not None and AS_OF_DATE_TAG not in run.tags:
+            context.instance.add_run_tags(run.run_id, {AS_OF_DATE_TAG: self._run_as_of_date})
         home = self.paths.home
         say = context.log.warning if context.log is not None else print
         self._held.enter_context(home_lock.shared(home, "this step", self.lock_wait_seconds, say))
@@ -64,7 +93,6 @@ class PipelineSettings(ConfigurableResource):
         config = load_configuration()
         values = {
             "ucj_home": str(config.home),
-            "as_of_date": config.as_of_date,
             "quarantine_threshold": config.quarantine_threshold,
             "lock_wait_seconds": config.lock_wait_seconds,
         }
@@ -76,7 +104,7 @@ class PipelineSettings(ConfigurableResource):
         return UcjPaths(Path(self.ucj_home)).ensure()
 
     def reporting_date(self) -> date:
-        return parse_as_of(self._run_as_of_date or self.as_of_date)
+        return parse_as_of(self._run_as_of_date)
 
     def ingest_settings(self) -> IngestSettings:
         # The key is read from the environment at run time, never stored in the resource (whose configuration the

@@ -4,7 +4,7 @@ It runs even when no file arrived: the reporting date moves on, so branches that
 honestly and the recent pace reflects it.
 """
 
-from dagster import RunRequest, ScheduleEvaluationContext, schedule
+from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from resources import AS_OF_DATE_TAG
 from schedules.jobs import refresh_warehouse_job
@@ -16,6 +16,7 @@ from ucj_pipeline.settings import JAKARTA
     job=refresh_warehouse_job,
     cron_schedule="0 6 * * *",
     execution_timezone="Asia/Jakarta",
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Every day at 06:00 Asia/Jakarta: coverage marts, history, target tracking, the published file and "
     "the target report, for that day as reporting date.",
 )

@@ -50,7 +50,6 @@ def test_asset_checks():
         if spec.blocking
     }
     assert blocking == {
-        "participant_snapshots:file_rules",
         "coverage_province:province_equals_sum_of_regencies",
         "coverage_national:national_equals_sum_of_provinces",
         # Great Expectations on the new file, before it is swapped in: a failure keeps the last good file.
@@ -61,22 +60,9 @@ def test_asset_checks():
     }
 
 
-def test_sensors():
-    assert sorted(s.name for s in defs.sensors) == ["landing_area_sensor", "ucj_automation_sensor"]
+def test_sensors_and_schedule_run_by_default():
+    assert sorted(s.name for s in defs.sensors) == ["landing_area_sensor", "refresh_after_ingest"]
     assert all(defs.resolve_sensor_def(s.name).default_status.value == "RUNNING" for s in defs.sensors)
-
-
-def test_everything_downstream_of_ingest_refreshes_automatically():
-    graph = defs.resolve_asset_graph()
-    for key in graph.get_all_asset_keys():
-        node = graph.get(key)
-        if key.to_user_string() in ("participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files"):
-            assert node.automation_condition is None
-        else:
-            assert node.automation_condition is not None, key
-
-
-def test_schedules():
     assert [s.name for s in defs.schedules] == ["daily_coverage_refresh"]
     schedule = defs.resolve_schedule_def("daily_coverage_refresh")
     assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
@@ -84,6 +70,20 @@ def test_schedules():
         "Asia/Jakarta",
         "refresh_warehouse_job",
     )
+    assert schedule.default_status.value == "RUNNING"
+
+
+def test_refreshes_come_from_one_job_not_from_partial_automation():
+    # No asset is refreshed by declarative automation (which ran partial refreshes while ingests were still going):
+    # the refresh sensor asks for the whole refresh job, once the ingests have finished.
+    graph = defs.resolve_asset_graph()
+    assert all(graph.get(key).automation_condition is None for key in graph.get_all_asset_keys())
+    refresh = defs.resolve_job_def("refresh_warehouse_job")
+    assert {k.to_user_string() for k in refresh.asset_layer.executable_asset_keys} == EXPECTED_ASSETS - {
+        "participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files"
+    }  # fmt: skip
+    for job in ("ingest_branch_job", "misnamed_files_job", "refresh_warehouse_job"):
+        assert defs.resolve_job_def(job).executor_def.name == "in_process", job
 
 
 def test_lineage_is_derived_from_sql():
@@ -103,6 +103,10 @@ def test_every_asset_is_described_and_grouped():
         assert spec.group_name != "default", spec.key
 
 
-def test_ingest_is_partitioned_by_branch():
+def test_ingest_and_its_checks_are_partitioned_by_branch():
     spec = next(s for s in defs.resolve_all_asset_specs() if s.key == AssetKey("participant_snapshots"))
     assert spec.partitions_def.name == "branch"
+    ingest = defs.resolve_assets_def("participant_snapshots")
+    assert {c.name: c.partitions_def.name for c in ingest.check_specs} == {
+        "file_rules": "branch", "row_rules": "branch", "snapshot_fresh": "branch"
+    }  # fmt: skip

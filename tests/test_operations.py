@@ -21,7 +21,7 @@ from tests.factories import make_nik, row, write_extract
     [
         ({"UCJ_PSEUDONYM_KEY": "short"}, "UCJ_PSEUDONYM_KEY is set but shorter than 16 characters"),
         ({"UCJ_QUARANTINE_THRESHOLD": "5"}, "UCJ_QUARANTINE_THRESHOLD='5' is not a share between 0 and 1"),
-        ({"UCJ_AS_OF_DATE": "31/12/2025"}, "UCJ_AS_OF_DATE='31/12/2025' is not a date YYYY-MM-DD"),
+        ({"UCJ_SENSOR_INTERVAL_SECONDS": "2.5"}, "UCJ_SENSOR_INTERVAL_SECONDS='2.5' is not whole seconds"),
         ({"UCJ_SETTLE_SECONDS": "soon"}, "UCJ_SETTLE_SECONDS='soon' is not seconds"),
     ],
 )

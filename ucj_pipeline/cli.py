@@ -122,13 +122,11 @@ def _home_alone(config: Configuration, command: str):
 
 
 def _execute(defs, job: str, instance, label: str, tags: dict | None = None, partition_key: str | None = None) -> bool:
+    from ucj_pipeline.local_runs import execute_as_code_location_run
+
     started = time.perf_counter()
-    result = defs.resolve_job_def(job).execute_in_process(
-        instance=instance,
-        run_config=RUN_CONFIG,
-        raise_on_error=False,
-        partition_key=partition_key,
-        tags={**_run_tags(), **(tags or {})},
+    result = execute_as_code_location_run(
+        defs, job, instance, RUN_CONFIG, {**_run_tags(), **(tags or {})}, partition_key=partition_key
     )
     took = time.perf_counter() - started
     failure = _why_failed(result, rejection_fails_run=job == "ingest_branch_job")
@@ -145,7 +143,7 @@ def _why_failed(result, rejection_fails_run: bool) -> str | None:
     failures = result.get_step_failure_events()
     for event in failures:
         error = event.step_failure_data.error
-        if rejection_fails_run and error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+        if rejection_fails_run and error is not None and error.cls_name == "BranchDeliveryRejected":
             continue
         lines = (error.message if error is not None else "").strip().splitlines()
         return f"{event.step_key}: {lines[0] if lines else 'failed'}"
@@ -167,7 +165,7 @@ def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
 def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
     """What the sensor and automation do under the daemon, done now and in order: unusable entries, one ingest run
     per branch with files, then one refresh. Every file counts as complete (the operator asked for this run)."""
-    from resources import LandingArea, PipelineSettings
+    from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
     from ucj_pipeline.definitions import build_definitions
     from ucj_pipeline.lake import logged_since
     from ucj_pipeline.landing_files import plan_landing_runs
@@ -175,7 +173,8 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
 
     since = datetime.now(UTC)
     with _home_alone(config, "ucj run") as (paths, instance):
-        settings = PipelineSettings.from_env(as_of_date=args.as_of)
+        settings = PipelineSettings.from_env()
+        as_of = {AS_OF_DATE_TAG: args.as_of or today_in_jakarta().isoformat()}  # every run of this command
         landing_area = LandingArea(folder=str(paths.landing), settle_seconds=0)
         defs = build_definitions(settings, landing_area)
         plan = plan_landing_runs(
@@ -187,12 +186,12 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
         ok = True
         if plan.misnamed:
             names = ", ".join(printable_name(f.name) for f in plan.misnamed)
-            ok &= _execute(defs, "misnamed_files_job", instance, f"unusable entries rejected ({names})")
+            ok &= _execute(defs, "misnamed_files_job", instance, f"unusable entries rejected ({names})", as_of)
         for run in plan.branch_runs:
             ok &= _execute(
-                defs, "ingest_branch_job", instance, f"ingest {run.branch_code}", partition_key=run.branch_code
+                defs, "ingest_branch_job", instance, f"ingest {run.branch_code}", as_of, partition_key=run.branch_code
             )
-        ok &= _refresh(defs, instance, settings.reporting_date())
+        ok &= _refresh(defs, instance, date.fromisoformat(as_of[AS_OF_DATE_TAG]))
         rejected = [r for r in logged_since(paths.lake, since) if r["outcome"] == "rejected"]
     for row in rejected:
         print(f"REJECTED {row['file_name']} ({row['rejection_rule']}): {row['reason']}")

@@ -11,7 +11,6 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
@@ -19,7 +18,7 @@ from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
 KEY_ENV = "UCJ_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
 DEFAULT_SETTLE_SECONDS = 30.0
-DEFAULT_SENSOR_INTERVAL_SECONDS = 15
+DEFAULT_SENSOR_INTERVAL_SECONDS = 5
 DEFAULT_LOCK_WAIT_SECONDS = 3600.0
 
 
@@ -36,7 +35,6 @@ class Configuration:
     home: Path
     pseudonym_key: str  # empty: the public development key (with a loud warning)
     quarantine_threshold: float
-    as_of_date: str  # empty: today in Asia/Jakarta
     settle_seconds: float
     sensor_interval_seconds: int
     lock_wait_seconds: float
@@ -86,12 +84,6 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         env, "UCJ_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD, 0.0, 1.0,
         "a share between 0 and 1 (5% is 0.05)", problems,
     )  # fmt: skip
-    as_of = env.get("UCJ_AS_OF_DATE", "").strip()
-    if as_of:
-        try:
-            date.fromisoformat(as_of)
-        except ValueError:
-            problems.append(f"UCJ_AS_OF_DATE={as_of!r} is not a date YYYY-MM-DD")
     settle = _number(env, "UCJ_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, 0, 86400, "seconds from 0 to 86400", problems)
     interval = _number(env, "UCJ_SENSOR_INTERVAL_SECONDS", DEFAULT_SENSOR_INTERVAL_SECONDS, 1, 86400,
                        "whole seconds from 1 to 86400", problems)  # fmt: skip
@@ -105,7 +97,6 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         home=Path(home).expanduser().resolve(),
         pseudonym_key=key,
         quarantine_threshold=threshold,
-        as_of_date=as_of,
         settle_seconds=settle,
         sensor_interval_seconds=int(interval),
         lock_wait_seconds=wait,

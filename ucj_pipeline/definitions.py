@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from assets.checks import asset_checks
 from assets.ingest_assets import ingest_branch_extracts, misnamed_extract_files
@@ -12,11 +12,11 @@ from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
 from resources import LandingArea, PipelineSettings
 from schedules import (
-    automation_sensor,
     daily_coverage_refresh,
     ingest_branch_job,
     landing_area_sensor,
     misnamed_files_job,
+    refresh_after_ingest,
     refresh_warehouse_job,
 )
 from ucj_pipeline.settings import private_umask
@@ -40,7 +40,8 @@ def build_definitions(settings: PipelineSettings | None = None, landing_area: La
         },
         jobs=[ingest_branch_job, misnamed_files_job, refresh_warehouse_job],
         schedules=[daily_coverage_refresh],
-        sensors=[landing_area_sensor, automation_sensor],
+        sensors=[landing_area_sensor, refresh_after_ingest],
+        executor=in_process_executor,  # also for a "Materialize" click: cheap steps, one process
     )
 
 

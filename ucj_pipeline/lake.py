@@ -263,6 +263,17 @@ def logged_since(lake: Path, since) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def latest_judged_delivery(lake: Path, branch_code: str) -> dict | None:
+    """The log row of the branch's most recent delivery that was accepted or rejected (duplicates and superseded
+    resends are neither): whether the branch is healthy."""
+    names = SCHEMAS[EXTRACT_FILES].names
+    rows = _ingest_log(
+        lake, "branch_code = $branch AND outcome IN ('accepted', 'rejected') ORDER BY processed_at DESC LIMIT 1",
+        {"branch": branch_code}, ", ".join(names),
+    )  # fmt: skip
+    return dict(zip(names, rows[0], strict=True)) if rows else None
+
+
 def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
     """Snapshot dates of the accepted extracts in the ingest log (of one branch, or all): the dates history can be
     rebuilt for, and how fresh a branch is."""

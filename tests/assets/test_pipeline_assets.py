@@ -12,7 +12,7 @@ from assets.reference_assets import reference_assets
 from assets.report_assets import target_report
 from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
-from resources import LandingArea, PipelineSettings
+from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
 from tests.factories import make_nik, row, write_extract
 from ucj_pipeline.sql_models import discover_models
 
@@ -30,17 +30,17 @@ def run_pipeline(tmp_path):
 
     def run(branches: list[str], as_of: str) -> duckdb.DuckDBPyConnection:
         resources = {
-            "settings": PipelineSettings(ucj_home=str(tmp_path), as_of_date=as_of),
+            "settings": PipelineSettings(ucj_home=str(tmp_path)),
             "landing_area": LandingArea(folder=str(landing), settle_seconds=0),
         }
         instance.add_dynamic_partitions("branch", branches)
         for branch in branches:
             run.ingests[branch] = materialize(
                 [ingest_branch_extracts], partition_key=branch, instance=instance, resources=resources,
-                raise_on_error=False,
+                raise_on_error=False, tags={AS_OF_DATE_TAG: as_of},
             )  # fmt: skip
         run.refresh = materialize([*reference_assets, *sql_model_assets, ucj_warehouse, target_report, *asset_checks],
-                                  instance=instance, resources=resources)  # fmt: skip
+                                  instance=instance, resources=resources, tags={AS_OF_DATE_TAG: as_of})  # fmt: skip
         assert run.refresh.success
         return duckdb.connect(str(tmp_path / "warehouse" / "ucj.duckdb"), read_only=True)
 
@@ -49,10 +49,14 @@ def run_pipeline(tmp_path):
     return run
 
 
-def check_results(result) -> dict[str, tuple[bool, dict]]:
-    """Asset check name -> (passed, metadata), from a run's events."""
+def check_results(result) -> dict[str, tuple[bool, dict, str]]:
+    """Asset check name -> (passed, metadata, description), from a run's events."""
     return {
-        e.event_specific_data.check_name: (e.event_specific_data.passed, e.event_specific_data.metadata)
+        e.event_specific_data.check_name: (
+            e.event_specific_data.passed,
+            e.event_specific_data.metadata,
+            e.event_specific_data.description,
+        )
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
@@ -82,15 +86,22 @@ def test_coverage_rule_national_dedup_quarantine_and_rejection(run_pipeline):
 
     con = run_pipeline(["PALOPO", "MAKASSAR"], as_of="2025-12-31")
 
-    # The bad file fails Palopo's blocking file check, visibly; Makassar's run is untouched.
+    # The bad file fails Palopo's run and its file check, saying what happened and what to do; Makassar's run is
+    # untouched.
     assert not run_pipeline.ingests["PALOPO"].success and run_pipeline.ingests["MAKASSAR"].success
     palopo_checks = check_results(run_pipeline.ingests["PALOPO"])
     assert palopo_checks["file_rules"][0] is False and palopo_checks["row_rules"][0] is False
-    assert "PALOPO_20251231.csv** (quarantine_threshold)" in palopo_checks["file_rules"][1]["rejections"].value
+    said = palopo_checks["file_rules"][2]
+    assert said.startswith("PALOPO_20251231.csv: rejected by rule 'quarantine_threshold'"), said
+    assert (
+        "the branch's snapshot of 2025-11-30 keeps counting" in said and "resend it as PALOPO_20251231_01.csv" in said
+    )
+    [failure] = run_pipeline.ingests["PALOPO"].get_step_failure_events()
+    assert failure.step_failure_data.user_failure_data.description == said
     assert check_results(run_pipeline.ingests["MAKASSAR"])["file_rules"][0] is True
     # The refresh still publishes, its checks pass, and the marts count Palopo's last good snapshot.
     refresh_checks = check_results(run_pipeline.refresh)
-    assert {name for name, (passed, _) in refresh_checks.items() if not passed} == set()
+    assert {name for name, (passed, *_) in refresh_checks.items() if not passed} == set()
     assert {"province_equals_sum_of_regencies", "national_equals_sum_of_provinces", "ge_coverage_regency",
             "ge_target_tracking", "branches_fresh"} <= set(refresh_checks)  # fmt: skip
 

@@ -1,0 +1,88 @@
+"""After branch files are ingested, one refresh: models, marts, history, the published file and the report.
+
+The refresh sensor asks for a run of `refresh_warehouse_job` when the ingest assets (a branch's snapshot, the
+ingest log, the row issues, the log of unusable entries) changed after the start of the last successful refresh,
+and nothing is still to come: no ingest or landing run queued or running, and no refresh running. So the ingests
+of a fresh start, or of several branches that deliver together, are followed by exactly one refresh, which builds
+the report once. The run carries the reporting date the rule gives (`resources.pipeline_settings`): a file drop
+refreshes the figures for the date they are already published for. A refresh that fails is not asked for again
+for the same change (its run key); the next change, the daily schedule or a person retries it.
+"""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetKey,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+
+from resources import AS_OF_DATE_TAG, reporting_date_for
+from schedules.jobs import INGEST_ASSET_KEYS, ingest_branch_job, misnamed_files_job, refresh_warehouse_job
+from ucj_pipeline.configuration import load_configuration
+
+IN_FLIGHT = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
+CHANGE_TAG = "ucj/refresh_after"  # the ingest change (its event time) a refresh run was asked for
+
+
+def newest_ingest_change(instance) -> float | None:
+    """When an ingest asset was last materialised (any branch), as a Unix time."""
+    times = [
+        event.timestamp
+        for key in INGEST_ASSET_KEYS
+        if (event := instance.get_latest_materialization_event(AssetKey(key))) is not None
+    ]
+    return max(times, default=None)
+
+
+def last_refresh_start(instance) -> float | None:
+    records = instance.get_run_records(
+        RunsFilter(job_name=refresh_warehouse_job.name, statuses=[DagsterRunStatus.SUCCESS]), limit=1
+    )
+    if not records:
+        return None
+    return records[0].start_time or records[0].create_timestamp.timestamp()
+
+
+def runs_in_flight(instance, job_names: list[str]) -> list[str]:
+    return [
+        f"{run.job_name} {run.run_id[:8]} ({run.status.value})"
+        for job in job_names
+        for run in instance.get_runs(RunsFilter(job_name=job, statuses=IN_FLIGHT), limit=5)
+    ]
+
+
+@sensor(
+    name="refresh_after_ingest",
+    job=refresh_warehouse_job,
+    minimum_interval_seconds=load_configuration().sensor_interval_seconds,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Once branch ingests have finished (none queued or running), asks for one refresh of the models, "
+    "marts, published file and report, for the reporting date of the published figures.",
+)
+def refresh_after_ingest(context: SensorEvaluationContext):
+    instance = context.instance
+    changed = newest_ingest_change(instance)
+    if changed is None:
+        return SkipReason("no branch has been ingested yet")
+    refreshed = last_refresh_start(instance)
+    if refreshed is not None and refreshed >= changed:
+        return SkipReason("the published figures include every ingest")
+    busy = runs_in_flight(instance, [ingest_branch_job.name, misnamed_files_job.name, refresh_warehouse_job.name])
+    if busy:
+        return SkipReason(f"waiting for {len(busy)} run(s) to finish: {', '.join(busy)}")
+    as_of = reporting_date_for(instance, {})
+    return RunRequest(
+        run_key=f"refresh-after-{changed:.6f}",
+        tags={AS_OF_DATE_TAG: as_of, CHANGE_TAG: f"{changed:.6f}", "ucj/trigger": "ingest"},
+    )

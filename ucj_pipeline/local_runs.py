@@ -1,0 +1,68 @@
+"""Runs that `ucj run` and `ucj backfill` execute in their own process, recorded as runs of the code location.
+
+`JobDefinition.execute_in_process` records a run without an origin: the UI leaves it off the Overview timeline and
+the job's history, and "Re-execute" warns that it cannot find the job. Here the run is created with the origin
+of the code location that `ucj ui` serves (workspace.yaml: location `ucj_pipeline`, its module and working
+directory), as `dagster job launch` creates it, and then executed right here, in this process.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from dagster import DagsterInstance, Definitions, JobDefinition
+from dagster._core.definitions.job_base import InMemoryJob
+from dagster._core.definitions.partitions.context import partition_loading_context
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.execution.api import execute_run
+from dagster._core.remote_origin import RemoteRepositoryOrigin
+from dagster._core.workspace.load import location_origins_from_yaml_paths
+
+WORKSPACE = Path(__file__).resolve().parent.parent / "workspace.yaml"
+MODULE, ATTRIBUTE = "ucj_pipeline.definitions", "defs"
+REPOSITORY = "__repository__"  # the name Dagster gives the repository of a `Definitions` object
+
+
+@cache
+def _code_location():
+    [origin] = location_origins_from_yaml_paths([str(WORKSPACE)])
+    return origin
+
+
+def execute_as_code_location_run(
+    defs: Definitions,
+    job_name: str,
+    instance: DagsterInstance,
+    run_config: Mapping,
+    tags: Mapping[str, str],
+    partition_key: str | None = None,
+):
+    """Create the run with the code location's origin, execute it in this process, return its result."""
+    job: JobDefinition = defs.resolve_job_def(job_name)
+    run_tags = {**job.tags, **tags}
+    if partition_key is not None:
+        with partition_loading_context(dynamic_partitions_store=instance) as context:
+            job.validate_partition_key(partition_key, selected_asset_keys=None, context=context)
+            run_tags.update(job.get_tags_for_partition_key(partition_key, selected_asset_keys=None))
+    origin = _code_location()
+    remote_origin = RemoteRepositoryOrigin(origin, REPOSITORY).get_job_origin(job_name)
+    python_origin = (
+        ReconstructableRepository.for_module(MODULE, ATTRIBUTE, working_directory=str(WORKSPACE.parent))
+        .get_reconstructable_job(job_name)
+        .get_python_origin()
+    )
+    python_origin = python_origin._replace(
+        repository_origin=python_origin.repository_origin._replace(executable_path=sys.executable)
+    )
+    run = instance.create_run_for_job(
+        job_def=job,
+        run_config=run_config,
+        tags=run_tags,
+        remote_job_origin=remote_origin,
+        job_code_origin=python_origin,
+    )
+    result = execute_run(InMemoryJob(job), run, instance)
+    return result
