@@ -8,7 +8,7 @@ export UCJ_HOME
 # The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
 DEMO_AS_OF ?= 2025-12-31
 
-.PHONY: demo test ui ui-postgres install test-services lint format bench clean
+.PHONY: demo test ui ui-postgres install test-services lint format bench clean manifest
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Columns and column lineage of the SQL models, read by the code location at import (after editing dbt_like_sql/).
+manifest: install
+	$(BIN)/python -m ucj_pipeline.sql_manifest
 
 bench: install
 	$(BIN)/python benchmarks/pipeline_vs_duckdb.py

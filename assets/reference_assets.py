@@ -25,7 +25,7 @@ def _reference_asset(name: str) -> AssetsDefinition:
         group_name="reference",
         description=DESCRIPTIONS[name],
         kinds={"parquet"},
-        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[name])},
+        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[name], name)},
     )
     def _write(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
         frame = REFERENCE_TABLES[name]()

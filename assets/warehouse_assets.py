@@ -17,6 +17,7 @@ from dagster import (
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import REPORTING_DATE_METADATA, PipelineSettings
+from ucj_pipeline.configuration import load_configuration
 from ucj_pipeline.model_docs import describe_columns
 from ucj_pipeline.quality import SUITE_TABLES, validate_published_marts
 from ucj_pipeline.reference_data import RegionIndex, targets
@@ -40,6 +41,7 @@ def _expectations(context: AssetExecutionContext, built, settings: PipelineSetti
     index = RegionIndex.load()
     reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
     results, docs = validate_published_marts(built, settings.paths.home / "quality", reference, len(targets()))
+    data_docs_url = load_configuration().data_docs_url  # served by `ucj ui` (README: Data Docs)
     checks = []
     for result in results:
         if not result.success:
@@ -55,7 +57,8 @@ def _expectations(context: AssetExecutionContext, built, settings: PipelineSetti
                     "expectations": result.evaluated,
                     "failed": len(result.failures),
                     "failures": MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
-                    "data_docs": MetadataValue.path(str(docs)),
+                    "data_docs": MetadataValue.url(data_docs_url + docs.name),
+                    "data_docs_file": MetadataValue.path(str(docs)),
                 },
             )
         )

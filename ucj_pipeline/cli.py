@@ -312,9 +312,28 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"WARNING: the Dagster UI has no login; on {args.host} anyone who reaches it can launch and wipe runs. "
               "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).", file=sys.stderr)  # fmt: skip
+    docs_port = args.docs_port or args.port + 1
+    _serve_data_docs(paths, docs_port)
+    os.environ.setdefault("UCJ_DATA_DOCS_URL", f"http://127.0.0.1:{docs_port}/")  # what the runs link to
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={paths.dagster_home}); Ctrl-C stops it")
+    print(f"Great Expectations Data Docs on http://127.0.0.1:{docs_port}/index.html (this machine only)")
     os.execv(command[0], command)
     return 0
+
+
+def _serve_data_docs(paths: UcjPaths, port: int) -> None:
+    """Serve the Data Docs site (and nothing else of UCJ_HOME) on 127.0.0.1, so the link in the UI opens them. The
+    server is a child in the same process group as `dagster dev`: Ctrl-C, or stopping the group, stops it too."""
+    import subprocess
+
+    site = paths.home / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    site.mkdir(parents=True, exist_ok=True)
+    index = site / "index.html"
+    if not index.exists():
+        index.write_text("<!doctype html><title>Data Docs</title><p>No Great Expectations run yet: the first "
+                         "refresh builds the Data Docs here.</p>")  # fmt: skip
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)]
+    subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def cmd_check(args: argparse.Namespace, config: Configuration) -> int:
@@ -358,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev) on this code location")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--docs-port", type=int, default=None, help="port of the Data Docs server (default: --port + 1)")
     ui.set_defaults(func=cmd_ui)
     for command in (run, backfill, ui):
         command.add_argument(

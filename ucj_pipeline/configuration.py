@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ MIN_KEY_LENGTH = 16
 DEFAULT_SETTLE_SECONDS = 30.0
 DEFAULT_SENSOR_INTERVAL_SECONDS = 5
 DEFAULT_LOCK_WAIT_SECONDS = 3600.0
+DEFAULT_DATA_DOCS_URL = "http://127.0.0.1:3001/"  # `ucj ui` serves the Data Docs one port above the UI
 
 
 class ConfigurationError(Exception):
@@ -38,6 +40,7 @@ class Configuration:
     settle_seconds: float
     sensor_interval_seconds: int
     lock_wait_seconds: float
+    data_docs_url: str  # where the Data Docs site is served (`ucj ui` serves it; a proxy in production)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
@@ -91,6 +94,9 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         problems.append(f"UCJ_SENSOR_INTERVAL_SECONDS={env['UCJ_SENSOR_INTERVAL_SECONDS']!r} is not whole seconds")
     wait = _number(env, "UCJ_LOCK_WAIT_SECONDS", DEFAULT_LOCK_WAIT_SECONDS, 0, 7 * 86400,
                    "seconds from 0 (refuse at once) to 604800", problems)  # fmt: skip
+    docs_url = env.get("UCJ_DATA_DOCS_URL", "").strip() or DEFAULT_DATA_DOCS_URL
+    if not re.fullmatch(r"https?://[^\s\"'<>]+", docs_url):
+        problems.append(f"UCJ_DATA_DOCS_URL={docs_url!r} is not an http:// or https:// address")
     if problems:
         raise ConfigurationError(problems)
     return Configuration(
@@ -100,4 +106,5 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         settle_seconds=settle,
         sensor_interval_seconds=int(interval),
         lock_wait_seconds=wait,
+        data_docs_url=docs_url.rstrip("/") + "/",
     )

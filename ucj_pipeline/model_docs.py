@@ -1,7 +1,8 @@
-"""Descriptions of published tables and columns, from one source: SQL headers and `dbt_like_sql/schema.yml`.
+"""Descriptions of tables and columns, from one source: SQL headers and `dbt_like_sql/schema.yml`.
 
-`schema.yml` describes each column name once under `columns`; a table whose column means something more specific
-overrides it under `tables: <model>: <column>`.
+`schema.yml` lists every column of every table asset under `tables: <table>:`, with its own text or `shared`,
+which takes the definition of the same name from the `columns` glossary: a shared meaning is chosen per table,
+never matched by name alone (so `participant_snapshots.status` does not get the targets' status rule).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import yaml
 
 from ucj_pipeline.settings import SQL_MODELS_DIR
 
+SHARED = "shared"
+
 
 @cache
 def _schema(root: Path = SQL_MODELS_DIR) -> dict:
@@ -20,14 +23,21 @@ def _schema(root: Path = SQL_MODELS_DIR) -> dict:
         return yaml.safe_load(f)
 
 
-def column_descriptions(table: str | None = None, root: Path = SQL_MODELS_DIR) -> dict[str, str]:
+def documented_tables(root: Path = SQL_MODELS_DIR) -> dict[str, dict[str, str]]:
+    """Table -> column -> description, as schema.yml lists them (`shared` resolved from the glossary)."""
     schema = _schema(root)
-    docs = {str(k): str(v) for k, v in schema["columns"].items()}
-    docs.update({str(k): str(v) for k, v in (schema.get("tables") or {}).get(table, {}).items()})
-    return docs
+    glossary = schema["columns"]
+    return {
+        table: {str(c): str(glossary[c] if text == SHARED else text) for c, text in columns.items()}
+        for table, columns in schema["tables"].items()
+    }
 
 
-def describe_columns(columns: list[str], table: str | None = None, root: Path = SQL_MODELS_DIR) -> dict[str, str]:
+def column_descriptions(table: str, root: Path = SQL_MODELS_DIR) -> dict[str, str]:
+    return documented_tables(root).get(table, {})
+
+
+def describe_columns(columns: list[str], table: str, root: Path = SQL_MODELS_DIR) -> dict[str, str]:
     """Descriptions for these columns of `table`; a column without one is left out (a test requires none missing)."""
     docs = column_descriptions(table, root)
     return {c: docs[c] for c in columns if c in docs}

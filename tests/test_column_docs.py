@@ -1,0 +1,90 @@
+"""Every column of every asset is described with text meant for that table (dbt_like_sql/schema.yml), and the marts
+show which lake columns feed them (column lineage derived from the SQL)."""
+
+import yaml
+from dagster import AssetKey
+
+from ucj_pipeline.definitions import defs
+from ucj_pipeline.model_docs import SHARED, _schema, documented_tables
+from ucj_pipeline.settings import SQL_MODELS_DIR
+
+
+def table_assets() -> dict[str, list]:
+    return {
+        spec.key.to_user_string(): spec.metadata["dagster/column_schema"].columns
+        for spec in defs.resolve_all_asset_specs()
+        if "dagster/column_schema" in spec.metadata
+    }
+
+
+def test_every_column_of_every_asset_is_described_for_its_own_table():
+    documented = documented_tables()
+    assets = table_assets()
+    assert set(assets) == set(documented), "schema.yml lists exactly the table assets"
+    for table, columns in assets.items():
+        names = [c.name for c in columns]
+        assert names == list(documented[table]), f"{table}: schema.yml lists its columns, in order, none else"
+        for column in columns:
+            assert column.description == documented[table][column.name], f"{table}.{column.name}"
+            assert len(column.description) > 10, f"{table}.{column.name}"
+
+
+def test_a_shared_definition_is_chosen_per_table_not_matched_by_name():
+    schema = _schema()
+    with open(SQL_MODELS_DIR / "schema.yml", encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    for table, columns in raw["tables"].items():
+        for column, text in columns.items():
+            assert text != SHARED or column in schema["columns"], f"{table}.{column} is 'shared' with no definition"
+    docs = documented_tables()
+    # Names shared by unrelated columns: the participant's status is not the target's status rule; the log of
+    # unusable entries is not the ingest log; a target's region is not any region.
+    assert docs["participant_snapshots"]["status"] != docs["target_tracking"]["status"]
+    assert "AKTIF" in docs["participant_snapshots"]["status"] and "on_track" in docs["target_tracking"]["status"]
+    assert docs["misnamed_extract_files"]["outcome"] != docs["extract_files"]["outcome"]
+    assert "national targets" in docs["targets"]["region_code"]
+
+
+def test_published_tables_carry_the_same_comments_for_bi_tools(tmp_path):
+    # The DuckDB COMMENT ON texts come from the same lookup as the UI's column schemas.
+    from ucj_pipeline.model_docs import describe_columns
+
+    columns = [c.name for c in table_assets()["coverage_regency"]]
+    assert describe_columns(columns, "coverage_regency") == documented_tables()["coverage_regency"]
+
+
+def test_marts_show_column_lineage_back_to_the_lake():
+    lineage = {
+        spec.key.to_user_string(): spec.metadata.get("dagster/column_lineage")
+        for spec in defs.resolve_all_asset_specs()
+    }
+    coverage = lineage["coverage_regency"].deps_by_column["covered_workers"]
+    assert {(d.asset_key, d.column_name) for d in coverage} >= {(AssetKey("int_covered_workers"), "participant_key")}
+    pct = {(d.asset_key, d.column_name) for d in lineage["coverage_regency"].deps_by_column["coverage_pct"]}
+    assert (AssetKey("int_covered_workers"), "participant_key") in pct
+    assert any(key == AssetKey("stg_worker_bases") for key, _ in pct)
+    staged = lineage["stg_participant_snapshots"].deps_by_column["is_covered"]
+    assert {d.column_name for d in staged} == {"status", "has_jkk", "has_jkm"}
+    assert {d.asset_key for d in staged} == {AssetKey("participant_snapshots")}
+    marts = [k for k, spec in _sql_assets().items() if spec.group_name == "marts"]
+    assert marts and all(lineage[k] is not None and lineage[k].deps_by_column for k in marts), "every mart"
+
+
+def test_each_sql_asset_links_to_its_file():
+    for key, spec in _sql_assets().items():
+        [reference] = spec.metadata["dagster/code_references"].code_references
+        assert reference.file_path.endswith(f"/{key}.sql") and reference.line_number == 1, key
+
+
+def _sql_assets():
+    return {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs() if "sql_file" in spec.metadata}
+
+
+def test_the_committed_manifest_is_up_to_date():
+    # Columns and lineage are read from dbt_like_sql/manifest.json at import; `make manifest` rewrites it.
+    import json
+
+    from ucj_pipeline.sql_manifest import MANIFEST, build_manifest
+    from ucj_pipeline.sql_models import discover_models
+
+    assert json.loads(MANIFEST.read_text()) == build_manifest(discover_models()), "run `make manifest`"

@@ -1,0 +1,77 @@
+"""Great Expectations Data Docs that work offline: every page's styles and scripts from the site itself.
+
+GX's pages load Bootstrap, jQuery and bootstrap-table from public CDNs, a logo from S3 and fonts and dark-mode
+styles from elsewhere: offline (government networks often are) they render blank, and online they call out to the
+internet when opened. After each build, `make_offline` copies the vendored files (`data_docs_static/`, with their
+licences) into the site and rewrites each page: known CDN files point to the local copies, the logo to the one GX
+ships in the site, and any other external stylesheet, script or image is dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+VENDORED = Path(__file__).resolve().parent / "data_docs_static"
+VENDOR_DIR = "static/vendor"
+# The external file a page asks for -> the vendored copy that replaces it (the file name, minus version paths).
+LOCAL_COPIES = {
+    "bootstrap.min.css": "bootstrap.min.css",
+    "bootstrap.min.js": "bootstrap.min.js",
+    "jquery-3.7.1.min.js": "jquery.min.js",
+    "popper.min.js": "popper.min.js",
+    "bootstrap-table.min.css": "bootstrap-table.min.css",
+    "bootstrap-table.min.js": "bootstrap-table.min.js",
+    "bootstrap-table-filter-control.min.js": "bootstrap-table-filter-control.min.js",
+    "bootstrap-table-filter-control.css": "bootstrap-table-filter-control.min.css",
+    "bootstrap-table-filter-control.min.css": "bootstrap-table-filter-control.min.css",
+    "bootstrap-datepicker.min.js": "bootstrap-datepicker.min.js",
+    "bootstrap-datepicker.min.css": "bootstrap-datepicker.min.css",
+}
+EXTERNAL_URL = re.compile(r"""(?P<attr>src|href)=(?P<q>["'])(?P<url>https?://[^"']+)(?P=q)""")
+EXTERNAL_TAG = re.compile(
+    r"""<(?:link|script|img)\b[^>]*?(?:src|href)=["']https?://[^"']*["'][^>]*>(?:\s*</script>)?""", re.IGNORECASE
+)
+
+
+def make_offline(site: Path) -> list[Path]:
+    """Rewrite every page of the site to use local files only; returns the pages rewritten."""
+    vendor = site / VENDOR_DIR
+    vendor.mkdir(parents=True, exist_ok=True)
+    for source in VENDORED.iterdir():
+        if source.suffix in (".css", ".js", ".md"):
+            shutil.copyfile(source, vendor / source.name)
+    pages = sorted(site.rglob("*.html"))
+    for page in pages:
+        root = os.path.relpath(site, page.parent)
+        text = page.read_text(encoding="utf-8")
+        page.write_text(_localise(text, root), encoding="utf-8")
+    return pages
+
+
+def _localise(html: str, root: str) -> str:
+    def local(match: re.Match) -> str:
+        url = match["url"]
+        name = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        if name in LOCAL_COPIES:
+            return f"{match['attr']}={match['q']}{root}/{VENDOR_DIR}/{LOCAL_COPIES[name]}{match['q']}"
+        if name.startswith("logo-long.png") or name.startswith("full_logo_dark.png"):
+            return f"{match['attr']}={match['q']}{root}/static/images/logo-long.png{match['q']}"
+        return match.group(0)
+
+    html = EXTERNAL_URL.sub(local, html)
+    # Whatever still loads from the internet (icon fonts, dark-mode styles, chart libraries) is dropped: the page
+    # works without it, and opening it must not call out.
+    return EXTERNAL_TAG.sub("", html)
+
+
+def external_references(site: Path) -> dict[str, list[str]]:
+    """Stylesheets, scripts and images a page would still load from the internet (none, after make_offline)."""
+    found = {}
+    for page in site.rglob("*.html"):
+        tags = EXTERNAL_TAG.findall(page.read_text(encoding="utf-8"))
+        if tags:
+            found[str(page.relative_to(site))] = tags
+    return found
