@@ -33,17 +33,26 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
         return json.load(response)
 
 
+DOCS_PORTS: dict[int, int] = {}
+
+
+def docs_port(port: int) -> int:
+    return DOCS_PORTS[port]
+
+
 @contextmanager
 def dagster_dev(home: Path, **env_overrides: str):
-    """Yields the port once the webserver answers; the code location may still be loading."""
+    """Yields the port once the webserver answers; the code location may still be loading. The Data Docs server
+    of `ucj ui` listens on `docs_port(port)`."""
     port = free_port()
+    DOCS_PORTS[port] = free_port()
     env = {**os.environ, "UCJ_HOME": str(home), **env_overrides}
     env.pop("DAGSTER_HOME", None)
     home.mkdir(parents=True, exist_ok=True)
     log = open(home / "dagster_dev.log", "w")  # noqa: SIM115 - held open for the server's whole life
     # Its own process group: `dagster dev` starts the webserver, the daemon and code servers as children.
-    process = subprocess.Popen([str(BIN / "ucj"), "ui", "--port", str(port)], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen([str(BIN / "ucj"), "ui", "--port", str(port), "--docs-port", str(DOCS_PORTS[port])],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while True:

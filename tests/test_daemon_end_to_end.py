@@ -1,5 +1,5 @@
 """Event-driven, through the real daemon: `dagster dev` runs on 127.0.0.1, a branch drops a file into the landing
-area, and without anyone pressing a button the sensor runs the branch's partition and automation refreshes the
+area, and without anyone pressing a button the sensor runs the branch's partition and the refresh sensor refreshes the
 published marts. Seen through the GraphQL API and the published file, within a bounded time."""
 
 import duckdb
@@ -46,5 +46,7 @@ def test_a_dropped_file_runs_its_branch_and_refreshes_the_marts(tmp_path):
 
         wait_for(enrekang_published, timeout=360, interval=5, what="the marts to count the new file")
         latest = graphql(port, WAREHOUSE)["data"]["assetOrError"]["assetMaterializations"]
-        assert latest and latest[0]["runId"] != ingest["runId"]  # a refresh run of its own, started by automation
+        assert (
+            latest and latest[0]["runId"] != ingest["runId"]
+        )  # a refresh run of its own, asked for by the refresh sensor
     assert not (home / "landing" / "PALOPO_20251130.csv").exists()  # archived by ingest

@@ -42,6 +42,8 @@ concurrency:
         limit: 1
   pools:
     default_limit: 1  # ucj_publish: one publish of ucj.duckdb at a time
+run_queue:
+  dequeue_interval_seconds: 1  # a queued run starts within a second (default 5)
 run_monitoring:  # the daemon marks runs whose process died as failed (they would stay STARTED for ever)
   enabled: true
   start_timeout_seconds: 180
