@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from ucj_pipeline import lake
+from ucj_pipeline.extract_files import FILE_NAME
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,10 @@ def _reason(row: dict) -> str:
 
 def resend_name(row: dict) -> str | None:
     """The name the corrected file should have: the next resend number of the same branch and date."""
-    if not row.get("branch_code") or row.get("snapshot_date") is None or not row.get("file_format"):
-        return None
-    extension = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet"}.get(row["file_format"], "csv")
-    if row["file_name"].endswith(".csv.gz"):
-        extension = "csv.gz"
-    return f"{row['branch_code']}_{row['snapshot_date']:%Y%m%d}_{(row.get('resend') or 0) + 1:02d}.{extension}"
+    name = FILE_NAME.fullmatch(row["file_name"])
+    if name is None or not row.get("branch_code") or row.get("snapshot_date") is None:
+        return None  # the name itself broke the contract
+    return f"{row['branch_code']}_{row['snapshot_date']:%Y%m%d}_{(row.get('resend') or 0) + 1:02d}.{name['ext']}"
 
 
 def branch_health(lake_dir: Path, branch_code: str) -> BranchHealth:

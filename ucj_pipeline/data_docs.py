@@ -65,13 +65,3 @@ def _localise(html: str, root: str) -> str:
     # Whatever still loads from the internet (icon fonts, dark-mode styles, chart libraries) is dropped: the page
     # works without it, and opening it must not call out.
     return EXTERNAL_TAG.sub("", html)
-
-
-def external_references(site: Path) -> dict[str, list[str]]:
-    """Stylesheets, scripts and images a page would still load from the internet (none, after make_offline)."""
-    found = {}
-    for page in site.rglob("*.html"):
-        tags = EXTERNAL_TAG.findall(page.read_text(encoding="utf-8"))
-        if tags:
-            found[str(page.relative_to(site))] = tags
-    return found

@@ -224,6 +224,12 @@ def _ingest_log(lake: Path, where: str, params: dict, columns: str = "*") -> lis
         ).fetchall()
 
 
+def _log_rows(lake: Path, where: str, params: dict) -> list[dict]:
+    """Whole ingest log rows, as dicts."""
+    names = SCHEMAS[EXTRACT_FILES].names
+    return [dict(zip(names, row, strict=True)) for row in _ingest_log(lake, where, params, ", ".join(names))]
+
+
 @dataclass(frozen=True)
 class CurrentDelivery:
     file_name: str
@@ -246,32 +252,27 @@ def current_delivery(lake: Path, branch_code: str, snapshot_date) -> CurrentDeli
 def logged_delivery(lake: Path, file_hash: str, file_name: str, received_at) -> dict | None:
     """The log row of this very delivery (same bytes, name and landing time), if one was written: the sign of a
     run that died after logging a file and before clearing it from the landing area."""
-    names = SCHEMAS[EXTRACT_FILES].names
-    rows = _ingest_log(
+    rows = _log_rows(
         lake,
         "file_hash = $hash AND file_name = $name AND received_at = $received ORDER BY processed_at DESC LIMIT 1",
         {"hash": file_hash, "name": file_name, "received": received_at},
-        ", ".join(names),
     )
-    return dict(zip(names, rows[0], strict=True)) if rows else None
+    return rows[0] if rows else None
 
 
 def logged_since(lake: Path, since) -> list[dict]:
     """Ingest log rows written at or after `since`, oldest first (what one `ucj run` did)."""
-    names = SCHEMAS[EXTRACT_FILES].names
-    rows = _ingest_log(lake, "processed_at >= $since ORDER BY processed_at", {"since": since}, ", ".join(names))
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return _log_rows(lake, "processed_at >= $since ORDER BY processed_at", {"since": since})
 
 
 def latest_judged_delivery(lake: Path, branch_code: str) -> dict | None:
     """The log row of the branch's most recent delivery that was accepted or rejected (duplicates and superseded
     resends are neither): whether the branch is healthy."""
-    names = SCHEMAS[EXTRACT_FILES].names
-    rows = _ingest_log(
+    rows = _log_rows(
         lake, "branch_code = $branch AND outcome IN ('accepted', 'rejected') ORDER BY processed_at DESC LIMIT 1",
-        {"branch": branch_code}, ", ".join(names),
+        {"branch": branch_code},
     )  # fmt: skip
-    return dict(zip(names, rows[0], strict=True)) if rows else None
+    return rows[0] if rows else None
 
 
 def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:

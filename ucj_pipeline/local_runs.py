@@ -8,7 +8,6 @@ directory), as `dagster job launch` creates it, and then executed right here, in
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -54,9 +53,6 @@ def execute_as_code_location_run(
         .get_reconstructable_job(job_name)
         .get_python_origin()
     )
-    python_origin = python_origin._replace(
-        repository_origin=python_origin.repository_origin._replace(executable_path=sys.executable)
-    )
     run = instance.create_run_for_job(
         job_def=job,
         run_config=run_config,
@@ -64,5 +60,4 @@ def execute_as_code_location_run(
         remote_job_origin=remote_origin,
         job_code_origin=python_origin,
     )
-    result = execute_run(InMemoryJob(job), run, instance)
-    return result
+    return execute_run(InMemoryJob(job), run, instance)
