@@ -19,7 +19,7 @@ from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import REPORTING_DATE_METADATA, PipelineSettings
 from ucj_pipeline.configuration import load_configuration
 from ucj_pipeline.model_docs import describe_columns
-from ucj_pipeline.quality import SUITE_TABLES, validate_published_marts
+from ucj_pipeline.quality import SUITE_TABLES, MartsValidation, data_docs_site, validate_published_marts
 from ucj_pipeline.reference_data import RegionIndex, targets
 from ucj_pipeline.warehouse import PublishedTable, build_warehouse, swap_in, table_row_counts
 
@@ -37,13 +37,17 @@ GE_CHECKS = [
 ]
 
 
-def _expectations(context: AssetExecutionContext, built, settings: PipelineSettings) -> list[AssetCheckResult]:
+def _validate(built, settings: PipelineSettings) -> MartsValidation:
     index = RegionIndex.load()
     reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
-    results, docs = validate_published_marts(built, settings.paths.home / "quality", reference, len(targets()))
+    return validate_published_marts(built, settings.paths.home / "quality", reference, len(targets()))
+
+
+def _check_results(context: AssetExecutionContext, validation: MartsValidation) -> list[AssetCheckResult]:
+    docs = data_docs_site(validation.quality_dir) / "index.html"
     data_docs_url = load_configuration().data_docs_url  # served by `ucj ui` (README: Data Docs)
     checks = []
-    for result in results:
+    for result in validation.results:
         if not result.success:
             context.log.warning(f"{SUITE_TABLES[result.table]}: " + "; ".join(result.failures))
         checks.append(
@@ -90,9 +94,11 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
     built = build_warehouse(tables, paths.warehouse)
     try:
         rows = table_row_counts(built)
-        checks = _expectations(context, built, settings)
+        validation = _validate(built, settings)
+        checks = _check_results(context, validation)
         failed = [c.check_name for c in checks if not c.passed]
         if failed:
+            validation.build_data_docs()
             yield from checks  # recorded on the asset; nothing is materialised
             raise Failure(
                 description=f"not published: {', '.join(failed)} failed on the new file; the last good "
@@ -101,6 +107,7 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
         stale_wal = swap_in(built, paths.warehouse)
     finally:
         built.unlink(missing_ok=True)
+    validation.build_data_docs()  # after the swap: readers get the new figures without waiting for the pages
     if stale_wal is not None:
         context.log.warning(
             f"A stale {paths.warehouse.name}.wal (left by a tool that opened the published file read-write and "

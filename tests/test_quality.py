@@ -1,13 +1,14 @@
 """Great Expectations suites on the published marts: they pass on the sample and fail, saying why, on a corrupted
 copy of the published file."""
 
+import re
 import shutil
 
 import duckdb
 import pytest
 
 from tests.test_end_to_end import ucj
-from ucj_pipeline.quality import reconciliation_mismatches, validate_published_marts
+from ucj_pipeline.quality import data_docs_site, reconciliation_mismatches, validate_published_marts
 from ucj_pipeline.reference_data import RegionIndex, targets
 
 
@@ -25,9 +26,10 @@ def reference() -> dict[str, list[str]]:
 
 
 def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
-    results, docs = validate_published_marts(
+    validation = validate_published_marts(
         published / "warehouse" / "ucj.duckdb", tmp_path / "quality", reference(), len(targets())
     )
+    results, docs = validation.results, validation.build_data_docs()
     assert {r.table: (r.success, r.failures) for r in results} == {
         "coverage_regency": (True, []),
         "coverage_province": (True, []),
@@ -36,7 +38,18 @@ def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
     }
     assert all(r.evaluated >= 4 for r in results)
     assert docs.exists() and "coverage_regency" in docs.read_text()
-    assert (published / "quality" / "gx").is_dir()  # the run's own check built Data Docs under UCJ_HOME
+    assert data_docs_site(published / "quality").joinpath("index.html").exists()  # the run's own, under UCJ_HOME
+
+
+def test_data_docs_keep_the_newest_results_of_each_suite(published, tmp_path):
+    quality, built = tmp_path / "quality", published / "warehouse" / "ucj.duckdb"
+    for _ in range(3):
+        docs = validate_published_marts(built, quality, reference(), len(targets())).build_data_docs(keep=2)
+    stored = sorted(p.relative_to(quality) for p in quality.rglob("validations/coverage_regency/*/*/*.json"))
+    pages = sorted(p for p in data_docs_site(quality).rglob("validations/coverage_regency/*/*/*.html"))
+    assert len(stored) == 2 and len(pages) == 2, (stored, pages)
+    linked = set(re.findall(r"validations/coverage_regency/__none__/([0-9T.Z]+)/", docs.read_text()))
+    assert linked == {page.parent.name for page in pages}  # the index links the kept runs, and only those
 
 
 def test_suites_fail_with_a_readable_reason_on_a_corrupted_mart(published, tmp_path):
@@ -46,7 +59,7 @@ def test_suites_fail_with_a_readable_reason_on_a_corrupted_mart(published, tmp_p
         con.execute("DELETE FROM marts.coverage_regency WHERE regency_code = '73.16'")  # a regency goes missing
         con.execute("UPDATE marts.coverage_regency SET coverage_pct = 140 WHERE regency_code = '73.07'")
         con.execute("UPDATE marts.target_tracking SET status = 'fine' WHERE target_id = 'sinjai_plus_20_points'")
-    results, _ = validate_published_marts(corrupted, tmp_path / "quality", reference(), len(targets()))
+    results = validate_published_marts(corrupted, tmp_path / "quality", reference(), len(targets())).results
     by_table = {r.table: r for r in results}
     assert by_table["coverage_province"].success and by_table["coverage_national"].success
     regency = by_table["coverage_regency"]

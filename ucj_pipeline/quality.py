@@ -2,20 +2,23 @@
 suites on the published marts.
 
 Great Expectations 1.x validates pandas frames read from the published DuckDB file (its SQL datasource does not
-work with DuckDB), in a file-backed GX project under `$UCJ_HOME/quality/`, and builds Data Docs there. GX is
+work with DuckDB). The GX context is configured in code; validation results and the Data Docs site are kept under
+`$UCJ_HOME/quality/gx/uncommitted/`, the newest results of each suite only. GX is
 imported only when a suite runs: it takes seconds to import, and the code location must load fast.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ucj_pipeline.data_docs import make_offline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # |coverage_pct - 100 x covered / base| within half a unit of the last published decimal
 PCT_TOLERANCE = 0.0051
@@ -130,9 +133,96 @@ def _describe_failure(result) -> str:
     return text
 
 
-def validate_published_marts(warehouse: Path, quality_dir: Path, reference: dict[str, list[str]], targets: int):
-    """Run the suites on frames read from the published file; build Data Docs. Returns (results, docs index)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls from a pipeline
+KEPT_VALIDATIONS = 20  # per suite: the Data Docs site shows the latest refreshes, and stays small
+
+
+def data_docs_site(quality_dir: Path) -> Path:
+    """The folder of the Data Docs site (served by `ucj ui`)."""
+    return quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def _validations_store(quality_dir: Path) -> Path:
+    return quality_dir / "gx" / "uncommitted" / "validations"
+
+
+def _gx_context(quality_dir: Path):
+    """A GX context configured in code: suites and validation definitions in memory (they are rebuilt from this module
+    every run), validation results and the Data Docs site on disk. No project YAML is read or written: a file-backed
+    project re-reads its YAML on every access, which took seconds per refresh."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        progress_bars=ProgressBarsConfig(globally=False),  # a pipeline log, not a terminal
+        analytics_enabled=False,  # no network calls from a pipeline
+    )
+    config.stores[config.validation_results_store_name] = {
+        "class_name": "ValidationResultsStore",
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(_validations_store(quality_dir)),
+        },
+    }
+    config.data_docs_sites = {
+        "local_site": {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_site(quality_dir)),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    }
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _prune_validations(quality_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` stored results of each suite, with their pages: results accumulate at every
+    refresh, and the site is rebuilt from all of them. Returns the result files deleted."""
+    store, site = _validations_store(quality_dir), data_docs_site(quality_dir) / "validations"
+    deleted = []
+    for suite in (p for p in store.glob("*") if p.is_dir()):
+        # <suite>/<run name>/<run time, sortable>/<batch>.json
+        results = sorted(suite.glob("*/*/*.json"), key=lambda p: p.parent.name, reverse=True)
+        for old in results[keep:]:
+            relative = old.relative_to(store)
+            old.unlink()
+            (site / relative).with_suffix(".html").unlink(missing_ok=True)
+            for folder in (old.parent, (site / relative).parent):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+            deleted.append(old)
+    return deleted
+
+
+@dataclass
+class MartsValidation:
+    """The suites' results on one built file; the Data Docs are built from them on request (after the publish, which
+    must not wait for them)."""
+
+    results: list[SuiteResult]
+    quality_dir: Path
+    _context: object
+
+    def build_data_docs(self, keep: int = KEPT_VALIDATIONS) -> Path:
+        """Build the site from the newest `keep` results of each suite, offline; returns its index page."""
+        _prune_validations(self.quality_dir, keep)
+        self._context.build_data_docs()
+        site = data_docs_site(self.quality_dir)
+        make_offline(site)
+        return site / "index.html"
+
+
+def validate_published_marts(
+    warehouse: Path, quality_dir: Path, reference: dict[str, list[str]], targets: int
+) -> MartsValidation:
+    """Run the suites on frames read from a built ucj.duckdb; results are stored under `quality_dir`."""
     import great_expectations as gx
 
     frames = {}
@@ -141,30 +231,14 @@ def validate_published_marts(warehouse: Path, quality_dir: Path, reference: dict
             frame = con.execute(f"SELECT * FROM {table}").df()
             frames[name] = _pct_deviation(frame) if name != "target_tracking" else frame
 
-    quality_dir.mkdir(parents=True, exist_ok=True)
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="file", project_root_dir=str(quality_dir))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # a pipeline log, not a terminal
-    source = context.data_sources.add_or_update_pandas("published_marts")
+    context = _gx_context(quality_dir)
+    source = context.data_sources.add_pandas("published_marts")
     results = []
     for name, frame in frames.items():
-        asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
-        batch = next((b for b in asset.batch_definitions if b.name == "whole"), None)
-        batch = batch or asset.add_batch_definition_whole_dataframe("whole")
-        suite = gx.ExpectationSuite(name=name, expectations=_expectations(name, reference, targets))
-        suite = context.suites.add_or_update(suite)
-        definition = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite)
-        )
-        checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(name=f"published_{name}", validation_definitions=[definition], actions=[])
-        )
-        run = checkpoint.run(batch_parameters={"dataframe": frame})
-        outcome = next(iter(run.run_results.values()))
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=_expectations(name, reference, targets)))
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+        outcome = definition.run(batch_parameters={"dataframe": frame})  # stores the result for the Data Docs
         failures = [_describe_failure(r) for r in outcome.results if not r.success]
-        results.append(SuiteResult(name, bool(run.success), len(outcome.results), failures))
-    context.build_data_docs()  # once, from the stored results of every suite
-    site = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
-    make_offline(site)
-    return results, site / "index.html"
+        results.append(SuiteResult(name, bool(outcome.success), len(outcome.results), failures))
+    return MartsValidation(results, quality_dir, context)
