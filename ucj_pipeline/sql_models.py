@@ -198,8 +198,9 @@ def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_
         target = model.stored_path(lake_root, as_of_date)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = temporary_path(target)
-        con.execute(f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)")
-        count = con.execute(f"SELECT count(*) FROM read_parquet({sql_string(tmp)})").fetchall()[0][0]
+        [(count,)] = con.execute(
+            f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchall()  # COPY returns the rows it wrote
     os.replace(tmp, target)
     return ModelRun(count, columns, target)
 
@@ -214,6 +215,7 @@ def describe_models(models: dict[str, SqlModel]) -> dict[str, list[tuple[str, st
 
 
 def topological_order(models: dict[str, SqlModel]) -> list[str]:
+    """The models' names, each after every model it reads."""
     order: list[str] = []
     seen: set[str] = set()
 
