@@ -1,11 +1,22 @@
-"""Reference data assets: the versioned CSV files in ucj_pipeline/reference, written to the lake for the models."""
+"""Reference data assets: the versioned CSV files in ucj_pipeline/reference, written to the lake for the models.
 
+Each lake file carries the version it was written from (the reference files, the code deriving the table and its
+schema, hashed). A refresh whose version matches the file's does not read the CSVs or write the file again: it
+records the materialisation with the file's row count. A changed CSV, a code change or a missing or unreadable file
+rewrites it."""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
 from assets.metadata import arrow_column_schema
 from resources import PipelineSettings
 from ucj_pipeline import lake
-from ucj_pipeline.reference_data import REFERENCE_TABLES
+from ucj_pipeline.reference_data import REFERENCE_TABLES, reference_fingerprint
 
 DESCRIPTIONS = {
     "region_codes": "Kemendagri regions (38 provinces, 514 regencies, districts, 83,762 villages), idn-area-data "
@@ -19,6 +30,25 @@ DESCRIPTIONS = {
 }
 
 
+VERSION_KEY = "ucj_reference_version"  # in the Parquet file's schema metadata
+
+
+@cache
+def _version(name: str) -> str:
+    """The reference files, the code deriving the table and its lake schema, in one hash."""
+    return hashlib.sha256(f"{reference_fingerprint()}|{lake.SCHEMAS[name]}".encode()).hexdigest()
+
+
+def _stored_version(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowInvalid):
+        return None  # unreadable: written again
+    return metadata.get(VERSION_KEY.encode(), b"").decode() or None
+
+
 def _reference_asset(name: str) -> AssetsDefinition:
     @asset(
         name=name,
@@ -28,9 +58,19 @@ def _reference_asset(name: str) -> AssetsDefinition:
         metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[name], name)},
     )
     def _write(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
-        frame = REFERENCE_TABLES[name]()
-        path = lake.write_parquet(frame, lake.reference_path(settings.paths.lake, name), lake.SCHEMAS[name])
-        return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path)})
+        path = lake.reference_path(settings.paths.lake, name)
+        version = _version(name)
+        rewritten = _stored_version(path) != version
+        if rewritten:
+            lake.write_parquet(REFERENCE_TABLES[name](), path, lake.SCHEMAS[name].with_metadata({VERSION_KEY: version}))
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": pq.read_metadata(path).num_rows,
+                "path": str(path),
+                "reference_version": version[:16],
+                "rewritten": rewritten,  # False: the lake file already held these rows
+            }
+        )
 
     return _write
 

@@ -7,13 +7,16 @@ into `RegionIndex`, the lookup the row rules use to resolve `KODE_WILAYAH`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ucj_pipeline.settings import REFERENCE_DIR
+
+if TYPE_CHECKING:  # pandas loads when reference data is read, not when the code location loads
+    import pandas as pd
 
 # BPS Sakernas 2024: about 142 million employed; Kemendagri 2025: 284,973,643 people. Regencies without an open
 # BPS figure get population x this ratio, labelled as an estimate (SOURCES.md).
@@ -27,12 +30,16 @@ ESTIMATE_SOURCE = (
 
 
 def _read(name: str, reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(reference_dir / name, dtype=str, keep_default_na=False)
 
 
 @cache
 def region_codes() -> pd.DataFrame:
     """One row per province, regency, district and village: code, level, name, parent codes."""
+    import pandas as pd
+
     provinces = _read("provinces.csv")
     regencies = _read("regencies.csv")
     districts = _read("districts.csv")
@@ -102,6 +109,8 @@ def worker_bases() -> pd.DataFrame:
     `bps_employed` exists for every regency (the BPS figure where SOURCES.md gives one, otherwise the labelled
     estimate); `potensi_pekerja` only where a source gives it.
     """
+    import pandas as pd
+
     population = _read("population_2025.csv")
     regencies = _read("regencies.csv")
     facts = _read("worker_base_facts.csv")
@@ -150,6 +159,8 @@ def targets() -> pd.DataFrame:
     `village_programme` targets count enrolled (covered) workers per village of the regency; their `target_pct`
     is the share of villages that must meet `target_workers_per_village` (100: every village).
     """
+    import pandas as pd
+
     frame = _read("targets.csv")
     bad_level = set(frame["level"]) - set(TARGET_LEVELS)
     bad_base = set(frame["base_kind"]) - set(BASE_KINDS)
@@ -170,6 +181,15 @@ def targets() -> pd.DataFrame:
 
 def known_branch_codes() -> frozenset[str]:
     return frozenset(branch_registry()["branch_code"])
+
+
+def reference_fingerprint() -> str:
+    """What the reference tables are derived from: every file of the reference folder and this module's code. A
+    lake file written under the same fingerprint holds the same rows, and need not be written again."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(p for p in REFERENCE_DIR.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 REFERENCE_TABLES = {
