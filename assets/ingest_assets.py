@@ -17,6 +17,7 @@ A file that changes while it is read (still being written) is retried with expon
 import warnings
 from collections import Counter
 from datetime import date
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
@@ -38,9 +39,11 @@ from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.branch_health import BranchHealth, branch_health
-from ucj_pipeline.ingest import FileOutcome, FileStillBeingWritten, ingest_branch, reject_unusable_entries
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
+
+if TYPE_CHECKING:
+    from ucj_pipeline.ingest import FileOutcome
 
 SNAPSHOTS = lake.PARTICIPANT_SNAPSHOTS
 INGEST_SPECS = [
@@ -110,6 +113,8 @@ class BranchDeliveryRejected(Failure):
     specs=INGEST_SPECS, check_specs=CHECK_SPECS, partitions_def=branch_partitions, name="ingest_branch_extracts"
 )
 def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea):
+    from ucj_pipeline.ingest import FileStillBeingWritten, ingest_branch  # pandas, polars, Pandera: at run time
+
     branch = context.partition_key
     known = known_branch_codes()
     if branch not in known:
@@ -146,7 +151,7 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         )
 
 
-def _materializations(files: list[dict], outcomes: list[FileOutcome]):
+def _materializations(files: list[dict], outcomes: list["FileOutcome"]):
     accepted = [f for f in files if f["outcome"] == "accepted"]
     summary = {
         "files": len(files),
@@ -177,7 +182,7 @@ def _materializations(files: list[dict], outcomes: list[FileOutcome]):
     )
 
 
-def _rule_counts(outcomes: list[FileOutcome]) -> Counter[str]:
+def _rule_counts(outcomes: list["FileOutcome"]) -> Counter[str]:
     rules: Counter[str] = Counter()
     for outcome in outcomes:
         if outcome.validation is not None:
@@ -188,7 +193,7 @@ def _rule_counts(outcomes: list[FileOutcome]) -> Counter[str]:
 def _checks(
     branch: str,
     files: list[dict],
-    outcomes: list[FileOutcome],
+    outcomes: list["FileOutcome"],
     health: BranchHealth,
     settings: PipelineSettings,
     as_of: date,
@@ -274,6 +279,8 @@ def _files_markdown(files: list[dict]) -> str:
 def misnamed_extract_files(
     context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea
 ) -> MaterializeResult:
+    from ucj_pipeline.ingest import reject_unusable_entries
+
     rows = reject_unusable_entries(
         landing_area.ready_paths(), settings.ingest_settings(), known_branch_codes(), today_in_jakarta()
     )

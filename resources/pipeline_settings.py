@@ -17,16 +17,19 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import AssetKey, ConfigurableResource, DagsterInstance, Failure, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from ucj_pipeline import home_lock
 from ucj_pipeline.configuration import DEFAULT_LOCK_WAIT_SECONDS, load_configuration
-from ucj_pipeline.ingest import IngestSettings
 from ucj_pipeline.leftovers import remove_leftovers
 from ucj_pipeline.pseudonymise import pseudonymisation_key
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of, today_in_jakarta
+
+if TYPE_CHECKING:
+    from ucj_pipeline.ingest import IngestSettings
 
 AS_OF_DATE_TAG = "ucj/as_of_date"
 PUBLISHED_ASSET = AssetKey("ucj_warehouse")
@@ -107,6 +110,8 @@ class PipelineSettings(ConfigurableResource):
         return parse_as_of(self._run_as_of_date)
 
     def ingest_settings(self) -> IngestSettings:
+        from ucj_pipeline.ingest import IngestSettings  # pandas, polars, Pandera: only where a run ingests
+
         # The key is read from the environment at run time, never stored in the resource (whose configuration the
         # UI shows); it was checked when the definitions loaded.
         return IngestSettings(

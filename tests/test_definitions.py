@@ -1,8 +1,12 @@
 """The asset graph as a reviewable snapshot: an accidental change to it shows up here."""
 
+import subprocess
+import sys
+
 from dagster import AssetKey
 
 from ucj_pipeline.definitions import defs
+from ucj_pipeline.settings import PROJECT_ROOT
 
 EXPECTED_ASSETS = {
     "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
@@ -110,3 +114,14 @@ def test_ingest_and_its_checks_are_partitioned_by_branch():
     assert {c.name: c.partitions_def.name for c in ingest.check_specs} == {
         "file_rules": "branch", "row_rules": "branch", "snapshot_fresh": "branch"
     }  # fmt: skip
+
+
+def test_the_code_location_loads_without_the_heavy_libraries():
+    """Every run process loads the code location first: pandas, polars, Pandera, Great Expectations and matplotlib
+    load only in the steps that use them."""
+    heavy = ["pandas", "polars", "pandera", "great_expectations", "matplotlib", "scipy"]
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, ucj_pipeline.definitions; print([m for m in {heavy!r} if m in sys.modules])"],
+        capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
+    ).stdout.strip()  # fmt: skip
+    assert loaded == "[]"

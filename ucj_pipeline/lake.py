@@ -16,14 +16,17 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ucj_pipeline.leftovers import temporary_path
 from ucj_pipeline.sql_text import sql_string
+
+if TYPE_CHECKING:  # pandas and polars load only where frames are written
+    import pandas as pd
+    import polars as pl
 
 PARTICIPANT_SNAPSHOTS = "participant_snapshots"
 EXTRACT_FILES = "extract_files"
@@ -145,7 +148,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: Path, schema: pa.Schema | None = None) -> Path:
     """Write atomically: readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(frame, pl.DataFrame):
+    if hasattr(frame, "to_arrow"):  # polars
         table = frame.to_arrow()
         table = table.select(schema.names).cast(schema) if schema is not None else table
     else:
