@@ -3,6 +3,8 @@ and the report. Each runs its steps in one process: they are cheap next to start
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
+from schedules.refresh_hook import REFRESH_HOOKS
+
 BRANCH_INGEST_KEYS = ("participant_snapshots", "extract_files", "row_issues")
 INGEST_ASSET_KEYS = (*BRANCH_INGEST_KEYS, "misnamed_extract_files")  # what a refresh publishes from ingest
 INGEST = AssetSelection.assets(*BRANCH_INGEST_KEYS)
@@ -14,6 +16,7 @@ ingest_branch_job = define_asset_job(
     description="Ingest the landed extracts of one branch (one partition per branch), with its checks.",
     tags={"ucj/run_kind": "ingest"},
     executor_def=in_process_executor,
+    hooks=REFRESH_HOOKS,  # a file drop's last run queues the refresh (schedules.refresh_hook)
 )
 misnamed_files_job = define_asset_job(
     "misnamed_files_job",
@@ -21,6 +24,7 @@ misnamed_files_job = define_asset_job(
     description="Log and archive landed files whose names break the contract.",
     tags={"ucj/run_kind": "landing"},
     executor_def=in_process_executor,
+    hooks=REFRESH_HOOKS,
 )
 refresh_warehouse_job = define_asset_job(
     "refresh_warehouse_job",

@@ -54,12 +54,34 @@ def last_refresh_start(instance) -> float | None:
     return records[0].start_time or records[0].create_timestamp.timestamp()
 
 
-def runs_in_flight(instance, job_names: list[str]) -> list[str]:
+def runs_in_flight(instance, job_names: list[str], excluding_run_id: str | None = None) -> list[str]:
     return [
         f"{run.job_name} {run.run_id[:8]} ({run.status.value})"
         for job in job_names
         for run in instance.get_runs(RunsFilter(job_name=job, statuses=IN_FLIGHT), limit=5)
+        if run.run_id != excluding_run_id
     ]
+
+
+def refresh_decision(instance, excluding_run_id: str | None = None) -> RunRequest | SkipReason:
+    """The rule: a refresh when an ingest asset changed after the last successful refresh started, and nothing is
+    still to come. `excluding_run_id`: a run asking about itself as it ends (see `schedules.refresh_hook`)."""
+    changed = newest_ingest_change(instance)
+    if changed is None:
+        return SkipReason("no branch has been ingested yet")
+    refreshed = last_refresh_start(instance)
+    if refreshed is not None and refreshed >= changed:
+        return SkipReason("the published figures include every ingest")
+    busy = runs_in_flight(
+        instance, [ingest_branch_job.name, misnamed_files_job.name, refresh_warehouse_job.name], excluding_run_id
+    )
+    if busy:
+        return SkipReason(f"waiting for {len(busy)} run(s) to finish: {', '.join(busy)}")
+    as_of = reporting_date_for(instance, {})
+    return RunRequest(
+        run_key=f"refresh-after-{changed:.6f}",
+        tags={AS_OF_DATE_TAG: as_of, CHANGE_TAG: f"{changed:.6f}", "ucj/trigger": "ingest"},
+    )
 
 
 @sensor(
@@ -71,18 +93,4 @@ def runs_in_flight(instance, job_names: list[str]) -> list[str]:
     "marts, published file and report, for the reporting date of the published figures.",
 )
 def refresh_after_ingest(context: SensorEvaluationContext):
-    instance = context.instance
-    changed = newest_ingest_change(instance)
-    if changed is None:
-        return SkipReason("no branch has been ingested yet")
-    refreshed = last_refresh_start(instance)
-    if refreshed is not None and refreshed >= changed:
-        return SkipReason("the published figures include every ingest")
-    busy = runs_in_flight(instance, [ingest_branch_job.name, misnamed_files_job.name, refresh_warehouse_job.name])
-    if busy:
-        return SkipReason(f"waiting for {len(busy)} run(s) to finish: {', '.join(busy)}")
-    as_of = reporting_date_for(instance, {})
-    return RunRequest(
-        run_key=f"refresh-after-{changed:.6f}",
-        tags={AS_OF_DATE_TAG: as_of, CHANGE_TAG: f"{changed:.6f}", "ucj/trigger": "ingest"},
-    )
+    return refresh_decision(context.instance)

@@ -22,7 +22,7 @@ WAREHOUSE = """
 
 def test_a_dropped_file_runs_its_branch_and_refreshes_the_marts(tmp_path):
     home = tmp_path / "ucj"
-    with dagster_dev(home, UCJ_SETTLE_SECONDS="1", UCJ_SENSOR_INTERVAL_SECONDS="5") as port:
+    with dagster_dev(home, UCJ_SETTLE_SECONDS="1") as port:
         people = [row(NIK=make_nik(serial=i)) for i in range(1, 26)]  # 25 covered workers in Enrekang
         staging = write_extract(tmp_path / "outbox", "PALOPO_20251130.csv", people)
         staging.rename(home / "landing" / staging.name)  # the transfer job renames when done

@@ -44,6 +44,8 @@ concurrency:
     default_limit: 1  # ucj_publish: one publish of ucj.duckdb at a time
 run_queue:
   dequeue_interval_seconds: 1  # a queued run starts within a second (default 5)
+  dequeue_use_threads: true  # runs queued together are launched together, not one launch after another
+  dequeue_num_workers: 4
 run_monitoring:  # the daemon marks runs whose process died as failed (they would stay STARTED for ever)
   enabled: true
   start_timeout_seconds: 180
@@ -328,7 +330,9 @@ def _serve_data_docs(paths: UcjPaths, port: int) -> None:
     server is a child in the same process group as `dagster dev`: Ctrl-C, or stopping the group, stops it too."""
     import subprocess
 
-    site = paths.home / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    from ucj_pipeline.quality import data_docs_site
+
+    site = data_docs_site(paths.home / "quality")
     site.mkdir(parents=True, exist_ok=True)
     index = site / "index.html"
     if not index.exists():

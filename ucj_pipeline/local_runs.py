@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from dagster import DagsterInstance, Definitions, JobDefinition
+from dagster import DagsterInstance, DagsterRun, Definitions, JobDefinition
 from dagster._core.definitions.job_base import InMemoryJob
 from dagster._core.definitions.partitions.context import partition_loading_context
 from dagster._core.definitions.reconstruct import ReconstructableRepository
 from dagster._core.execution.api import execute_run
+from dagster._core.origin import JobPythonOrigin
 from dagster._core.remote_origin import RemoteRepositoryOrigin
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
@@ -61,3 +62,21 @@ def execute_as_code_location_run(
         job_code_origin=python_origin,
     )
     return execute_run(InMemoryJob(job), run, instance)
+
+
+def queue_run_in_location_of(run: DagsterRun, job_name: str, instance: DagsterInstance, tags: Mapping[str, str]):
+    """Create a run of `job_name` from the same code location as `run` (its origins, with the job name changed) and
+    put it on the instance's run queue, as a sensor's run request is. Returns the queued run."""
+    from ucj_pipeline.definitions import defs  # loaded already: `run` is executing it
+
+    job: JobDefinition = defs.resolve_job_def(job_name)
+    remote_origin = run.remote_job_origin.repository_origin.get_job_origin(job_name)
+    python_origin = JobPythonOrigin(job_name, run.job_code_origin.repository_origin)
+    queued = instance.create_run_for_job(
+        job_def=job,
+        run_config={},
+        tags={**job.tags, **tags},
+        remote_job_origin=remote_origin,
+        job_code_origin=python_origin,
+    )
+    return instance.submit_run(queued.run_id, workspace=None)  # the queue needs no workspace to enqueue
