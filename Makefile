@@ -8,7 +8,7 @@ export UCJ_HOME
 # The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
 DEMO_AS_OF ?= 2025-12-31
 
-.PHONY: demo test ui ui-postgres install test-services lint format bench clean manifest
+.PHONY: demo test ui ui-postgres install test-services lint format bench bench-drop clean manifest
 
 install: $(VENV)/.installed
 
@@ -57,6 +57,10 @@ manifest: install
 
 bench: install
 	$(BIN)/python benchmarks/pipeline_vs_duckdb.py
+
+# A file drop to the published marts under the daemon of `ucj ui`, several drops; the same drop via `ucj run`.
+bench-drop: install
+	$(BIN)/python benchmarks/drop_to_published.py
 
 clean:
 	rm -rf $(UCJ_HOME)

@@ -4,6 +4,8 @@ The Great Expectations suites (`ge_*` checks) run on the newly built file before
 a failing suite stops the publish, and the last good `ucj.duckdb` keeps serving.
 """
 
+from pathlib import Path
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -16,11 +18,10 @@ from dagster import (
 )
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
-from resources import REPORTING_DATE_METADATA, PipelineSettings
+from resources import REPORTING_DATE_METADATA, MartsQuality, PipelineSettings
 from ucj_pipeline.configuration import load_configuration
 from ucj_pipeline.model_docs import describe_columns
-from ucj_pipeline.quality import SUITE_TABLES, MartsValidation, data_docs_site, validate_published_marts
-from ucj_pipeline.reference_data import RegionIndex, targets
+from ucj_pipeline.quality import SUITE_TABLES, SuiteResult, data_docs_site
 from ucj_pipeline.warehouse import PublishedTable, build_warehouse, swap_in, table_row_counts
 
 PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
@@ -37,17 +38,13 @@ GE_CHECKS = [
 ]
 
 
-def _validate(built, settings: PipelineSettings) -> MartsValidation:
-    index = RegionIndex.load()
-    reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
-    return validate_published_marts(built, settings.paths.home / "quality", reference, len(targets()))
-
-
-def _check_results(context: AssetExecutionContext, validation: MartsValidation) -> list[AssetCheckResult]:
-    docs = data_docs_site(validation.quality_dir) / "index.html"
+def _check_results(
+    context: AssetExecutionContext, results: list[SuiteResult], quality_dir: Path
+) -> list[AssetCheckResult]:
+    docs = data_docs_site(quality_dir) / "index.html"
     data_docs_url = load_configuration().data_docs_url  # served by `ucj ui` (README: Data Docs)
     checks = []
-    for result in validation.results:
+    for result in results:
         if not result.success:
             context.log.warning(f"{SUITE_TABLES[result.table]}: " + "; ".join(result.failures))
         checks.append(
@@ -80,7 +77,7 @@ def _check_results(context: AssetExecutionContext, validation: MartsValidation) 
     + ", ".join(m.publish_as for m in PUBLISHED)
     + "), built in a new file, checked, and swapped into place, so readers never block a run or see half of one.",
 )
-def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
+def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, marts_quality: MartsQuality):
     paths = settings.paths
     tables = [
         PublishedTable(
@@ -94,11 +91,11 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
     built = build_warehouse(tables, paths.warehouse)
     try:
         rows = table_row_counts(built)
-        validation = _validate(built, settings)
-        checks = _check_results(context, validation)
+        quality_dir = paths.home / "quality"
+        checks = _check_results(context, marts_quality.validate(built, quality_dir), quality_dir)
         failed = [c.check_name for c in checks if not c.passed]
         if failed:
-            validation.build_data_docs()
+            marts_quality.build_data_docs()
             yield from checks  # recorded on the asset; nothing is materialised
             raise Failure(
                 description=f"not published: {', '.join(failed)} failed on the new file; the last good "
@@ -107,7 +104,7 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
         stale_wal = swap_in(built, paths.warehouse)
     finally:
         built.unlink(missing_ok=True)
-    validation.build_data_docs()  # after the swap: readers get the new figures without waiting for the pages
+    marts_quality.build_data_docs()  # after the swap: readers get the new figures without waiting for the pages
     if stale_wal is not None:
         context.log.warning(
             f"A stale {paths.warehouse.name}.wal (left by a tool that opened the published file read-write and "

@@ -10,7 +10,7 @@ from assets.reference_assets import reference_assets
 from assets.report_assets import target_report
 from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
-from resources import LandingArea, PipelineSettings
+from resources import LandingArea, MartsQuality, PipelineSettings
 from schedules import (
     daily_coverage_refresh,
     ingest_branch_job,
@@ -37,6 +37,7 @@ def build_definitions(settings: PipelineSettings | None = None, landing_area: La
         resources={
             "settings": settings,
             "landing_area": landing_area or LandingArea.from_env(settings.paths.landing),
+            "marts_quality": MartsQuality(),
         },
         jobs=[ingest_branch_job, misnamed_files_job, refresh_warehouse_job],
         schedules=[daily_coverage_refresh],

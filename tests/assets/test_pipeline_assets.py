@@ -12,7 +12,7 @@ from assets.reference_assets import reference_assets
 from assets.report_assets import target_report
 from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
-from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
+from resources import AS_OF_DATE_TAG, LandingArea, MartsQuality, PipelineSettings
 from tests.factories import make_nik, row, write_extract
 from ucj_pipeline.sql_models import discover_models
 
@@ -32,6 +32,7 @@ def run_pipeline(tmp_path):
         resources = {
             "settings": PipelineSettings(ucj_home=str(tmp_path)),
             "landing_area": LandingArea(folder=str(landing), settle_seconds=0),
+            "marts_quality": MartsQuality(),
         }
         instance.add_dynamic_partitions("branch", branches)
         for branch in branches:

@@ -1,0 +1,58 @@
+"""The Great Expectations gate of the publish, in a helper process of the runs that publish.
+
+The suites run on the newly built ucj.duckdb before it is swapped in, so the publish waits for them, and importing
+Great Expectations alone takes 3-5 seconds of one core. When a run that publishes starts, this resource starts one
+helper process (spawned, not forked: the run process has threads) that imports it on the other core while the
+models build; `validate` and `build_data_docs` then run there (`ucj_pipeline.quality_worker`). Measured under the
+daemon, the GX import in the run's own process, or on a thread of it, made no difference: the import holds the
+interpreter lock. Runs that only ingest never start the helper. If the helper dies, the work is done in the run's
+own process instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
+
+from ucj_pipeline import quality_worker
+from ucj_pipeline.quality import SuiteResult
+from ucj_pipeline.reference_data import RegionIndex, targets
+
+
+class MartsQuality(ConfigurableResource):
+    """Runs the Great Expectations suites on a built ucj.duckdb and builds their Data Docs."""
+
+    _helper: ProcessPoolExecutor | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._helper.submit(quality_worker.prepare)  # starts the helper, which imports GX meanwhile
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._helper is not None:
+            self._helper.shutdown(wait=True, cancel_futures=True)
+
+    def _call(self, function, *args):
+        if self._helper is not None:
+            try:
+                return self._helper.submit(function, *args).result()
+            except BrokenProcessPool:
+                self._helper = None  # it died (killed, out of memory): the work is done here instead
+                if function is quality_worker.build_data_docs:
+                    raise
+        return function(*args)
+
+    def validate(self, built: Path, quality_dir: Path) -> list[SuiteResult]:
+        """The suites on `built`, against the region reference and the targets; results stored in `quality_dir`."""
+        index = RegionIndex.load()
+        reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
+        return self._call(quality_worker.validate, built, quality_dir, reference, len(targets()))
+
+    def build_data_docs(self) -> Path:
+        """The Data Docs of the last validation (newest results of each suite only); returns the index page."""
+        return self._call(quality_worker.build_data_docs)
