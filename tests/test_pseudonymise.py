@@ -5,15 +5,14 @@ import logging
 import duckdb
 import pytest
 
-from ucj_pipeline.pseudonymise import KEY_ENV, hmac_sql, hmac_sql_params, pseudonymisation_key, pseudonymise
+from ucj_pipeline.pseudonymise import KEY_ENV, hmac_sql, hmac_sql_params, pseudonymisation_key
 
 NIKS = ["7316014501900001", "9101010101010001"]
 
 
 @pytest.mark.parametrize("key", [b"a-sixteen-char-k", b"k" * 64, b"a key longer than one sha256 block " * 3])
-def test_sql_and_python_hmac_equal_the_standard_library(key):
+def test_the_sql_hmac_equals_the_standard_library(key):
     expected = [hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in NIKS]
-    assert pseudonymise(NIKS, key) == expected
     rows = duckdb.execute(
         f"SELECT {hmac_sql('nik')} FROM (SELECT unnest($niks) AS nik)", {"niks": NIKS, **hmac_sql_params(key)}
     ).fetchall()
