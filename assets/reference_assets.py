@@ -39,14 +39,14 @@ def _version(name: str) -> str:
     return hashlib.sha256(f"{reference_fingerprint()}|{lake.SCHEMAS[name]}".encode()).hexdigest()
 
 
-def _stored_version(path: Path) -> str | None:
-    if not path.exists():
-        return None
+def _stored(path: Path) -> tuple[str | None, int]:
+    """The version a lake file was written from and its row count, from its footer; (None, 0) when missing or
+    unreadable (it is written again)."""
     try:
-        metadata = pq.read_schema(path).metadata or {}
+        footer = pq.read_metadata(path)
     except (OSError, pa.ArrowInvalid):
-        return None  # unreadable: written again
-    return metadata.get(VERSION_KEY.encode(), b"").decode() or None
+        return None, 0
+    return (footer.metadata or {}).get(VERSION_KEY.encode(), b"").decode() or None, footer.num_rows
 
 
 def _reference_asset(name: str) -> AssetsDefinition:
@@ -60,12 +60,15 @@ def _reference_asset(name: str) -> AssetsDefinition:
     def _write(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
         path = lake.reference_path(settings.paths.lake, name)
         version = _version(name)
-        rewritten = _stored_version(path) != version
+        stored_version, rows = _stored(path)
+        rewritten = stored_version != version
         if rewritten:
-            lake.write_parquet(REFERENCE_TABLES[name](), path, lake.SCHEMAS[name].with_metadata({VERSION_KEY: version}))
+            frame = REFERENCE_TABLES[name]()
+            lake.write_parquet(frame, path, lake.SCHEMAS[name].with_metadata({VERSION_KEY: version}))
+            rows = len(frame)
         return MaterializeResult(
             metadata={
-                "dagster/row_count": pq.read_metadata(path).num_rows,
+                "dagster/row_count": rows,
                 "path": str(path),
                 "reference_version": version[:16],
                 "rewritten": rewritten,  # False: the lake file already held these rows

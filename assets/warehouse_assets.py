@@ -38,6 +38,15 @@ GE_CHECKS = [
 ]
 
 
+def _build_data_docs(context: AssetExecutionContext, marts_quality: MartsQuality) -> None:
+    """The pages only show the checks' results: failing to build them must not fail a publish that happened."""
+    try:
+        marts_quality.build_data_docs()
+    except Exception as error:  # noqa: BLE001 - any failure of GX's renderer
+        context.log.warning(f"Data Docs not rebuilt ({type(error).__name__}: {error}); the checks and the "
+                            "published file are unaffected")  # fmt: skip
+
+
 def _check_results(
     context: AssetExecutionContext, results: list[SuiteResult], quality_dir: Path
 ) -> list[AssetCheckResult]:
@@ -95,7 +104,7 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, ma
         checks = _check_results(context, marts_quality.validate(built, quality_dir), quality_dir)
         failed = [c.check_name for c in checks if not c.passed]
         if failed:
-            marts_quality.build_data_docs()
+            _build_data_docs(context, marts_quality)
             yield from checks  # recorded on the asset; nothing is materialised
             raise Failure(
                 description=f"not published: {', '.join(failed)} failed on the new file; the last good "
@@ -104,7 +113,9 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, ma
         stale_wal = swap_in(built, paths.warehouse)
     finally:
         built.unlink(missing_ok=True)
-    marts_quality.build_data_docs()  # after the swap: readers get the new figures without waiting for the pages
+    _build_data_docs(
+        context, marts_quality
+    )  # after the swap: readers get the new figures without waiting for the pages
     if stale_wal is not None:
         context.log.warning(
             f"A stale {paths.warehouse.name}.wal (left by a tool that opened the published file read-write and "

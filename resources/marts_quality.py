@@ -43,8 +43,6 @@ class MartsQuality(ConfigurableResource):
                 return self._helper.submit(function, *args).result()
             except BrokenProcessPool:
                 self._helper = None  # it died (killed, out of memory): the work is done here instead
-                if function is quality_worker.build_data_docs:
-                    raise
         return function(*args)
 
     def validate(self, built: Path, quality_dir: Path) -> list[SuiteResult]:

@@ -183,6 +183,7 @@ def known_branch_codes() -> frozenset[str]:
     return frozenset(branch_registry()["branch_code"])
 
 
+@cache
 def reference_fingerprint() -> str:
     """What the reference tables are derived from: every file of the reference folder and this module's code. A
     lake file written under the same fingerprint holds the same rows, and need not be written again."""
