@@ -123,7 +123,7 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
     try:
         # "A date in the future rejects the file": the future of today, whatever date the figures are for.
         outcomes = ingest_branch(
-            branch, landing_area.ready_paths(), settings.ingest_settings(), known, today_in_jakarta()
+            branch, landing_area.ready_deliveries(), settings.ingest_settings(), known, today_in_jakarta()
         )
     except FileStillBeingWritten as exc:
         wait = RETRY_BASE_SECONDS * 2**context.retry_number
@@ -282,7 +282,7 @@ def misnamed_extract_files(
     from ucj_pipeline.ingest import reject_unusable_entries
 
     rows = reject_unusable_entries(
-        landing_area.ready_paths(), settings.ingest_settings(), known_branch_codes(), today_in_jakarta()
+        landing_area.ready_deliveries(), settings.ingest_settings(), known_branch_codes(), today_in_jakarta()
     )
     for row in rows:
         context.log.warning(row["reason"])

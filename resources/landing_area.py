@@ -1,56 +1,62 @@
-"""The landing area where branches drop extracts: a local folder now, object storage later, one interface.
+"""The landing area where branches drop extracts: a local folder or a bucket prefix, one resource.
 
-The sensor, the ingest asset and the tests all go through this resource: `list_files` is the only call that
-knows where the files are; which of them are complete is decided in `ucj_pipeline.landing_files`.
+The sensor, the ingest assets, `ucj run` and the tests all go through this resource. Where the files are is
+`ucj_pipeline.landing_store`'s business (a folder, or `s3://`, `gs://`, `az://` through obstore); which of them
+are complete is decided in `ucj_pipeline.landing_files`.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 import time
 from pathlib import Path
 
 from dagster import ConfigurableResource
-from pydantic import Field
+from pydantic import Field, PrivateAttr, field_validator
 
 from ucj_pipeline.configuration import load_configuration
 from ucj_pipeline.landing_files import DEFAULT_SETTLE_SECONDS, LandedFile, ready_files
+from ucj_pipeline.landing_store import Delivery, LandingStore, check_location, open_landing
 
 
 class LandingArea(ConfigurableResource):
-    """A local folder of landed extract files."""
+    """Landed extract files: a folder, or an object-storage URL (credentials from the environment)."""
 
-    folder: str = Field(description="Folder the branch offices (or their transfer job) write extracts into.")
+    location: str = Field(
+        description="Where the branch offices (or their transfer job) deliver extracts: a folder path, or a URL "
+        "file://, s3://bucket/prefix, gs://bucket/prefix, az://container/prefix (UCJ_LANDING_URL; default "
+        "UCJ_HOME/landing)."
+    )
     settle_seconds: float = Field(
         default=DEFAULT_SETTLE_SECONDS,
         description="A file without a '<name>.done' marker is ready once unchanged for this many seconds.",
     )
 
+    _store: LandingStore | None = PrivateAttr(default=None)
+
+    @field_validator("location")
     @classmethod
-    def from_env(cls, folder: Path) -> LandingArea:
-        """The settle time from UCJ_SETTLE_SECONDS (default 30 s)."""
-        return cls(folder=str(folder), settle_seconds=load_configuration().settle_seconds)
+    def _usable(cls, value: str) -> str:
+        if problem := check_location(value):
+            raise ValueError(f"the landing area {problem}")
+        return value
+
+    @classmethod
+    def from_env(cls, default_folder: Path) -> LandingArea:
+        """UCJ_LANDING_URL (default: the folder given) and UCJ_SETTLE_SECONDS (default 30 s)."""
+        config = load_configuration()
+        return cls(location=config.landing_url or str(default_folder), settle_seconds=config.settle_seconds)
 
     @property
-    def path(self) -> Path:
-        path = Path(self.folder)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+    def store(self) -> LandingStore:
+        if self._store is None:
+            self._store = open_landing(self.location)
+        return self._store
 
     def list_files(self) -> list[LandedFile]:
-        """Every entry, seen with `lstat`: a link is listed as a link (to be rejected), never followed."""
-        files = []
-        for entry in os.scandir(self.path):
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:  # archived between listing and stat
-                continue
-            files.append(LandedFile(entry.name, info.st_size, info.st_mtime_ns, stat.S_ISREG(info.st_mode)))
-        return files
+        return self.store.list_files()
 
     def ready_files(self) -> list[LandedFile]:
         return ready_files(self.list_files(), time.time_ns(), self.settle_seconds)
 
-    def ready_paths(self) -> list[Path]:
-        return [self.path / f.name for f in self.ready_files()]
+    def ready_deliveries(self) -> list[Delivery]:
+        return [self.store.delivery(f.name) for f in self.ready_files()]

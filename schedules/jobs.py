@@ -1,7 +1,8 @@
 """Jobs: ingest one branch's partition; reject misnamed files; refresh reference data, models, the published file
-and the report. Each runs its steps in one process: they are cheap next to starting a process per step."""
+and the report. Their executor is the code location's (`ucj_pipeline.execution`): the run's own process on one
+machine, Celery workers in the distributed profile."""
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+from dagster import AssetSelection, define_asset_job
 
 from schedules.refresh_hook import REFRESH_HOOKS
 
@@ -15,7 +16,6 @@ ingest_branch_job = define_asset_job(
     selection=INGEST,
     description="Ingest the landed extracts of one branch (one partition per branch), with its checks.",
     tags={"ucj/run_kind": "ingest"},
-    executor_def=in_process_executor,
     hooks=REFRESH_HOOKS,  # a file drop's last run queues the refresh (schedules.refresh_hook)
 )
 misnamed_files_job = define_asset_job(
@@ -23,7 +23,6 @@ misnamed_files_job = define_asset_job(
     selection=LANDING,
     description="Log and archive landed files whose names break the contract.",
     tags={"ucj/run_kind": "landing"},
-    executor_def=in_process_executor,
     hooks=REFRESH_HOOKS,
 )
 refresh_warehouse_job = define_asset_job(
@@ -32,5 +31,4 @@ refresh_warehouse_job = define_asset_job(
     description="Reference data, SQL models (staging, intermediate, marts), history, the published ucj.duckdb and "
     "the target report, for the reporting date in the run's ucj/as_of_date tag.",
     tags={"ucj/run_kind": "refresh"},
-    executor_def=in_process_executor,
 )

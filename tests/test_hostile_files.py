@@ -27,6 +27,7 @@ import xlsxwriter
 from tests.factories import HEADER, row, write_extract
 from ucj_pipeline import lake
 from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
+from ucj_pipeline.landing_store import LocalDelivery
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import UcjPaths
 
@@ -265,8 +266,8 @@ def branch_with_a_good_snapshot(tmp_path):
     return settings
 
 
-def _landed(settings: IngestSettings) -> list[Path]:
-    return sorted(settings.paths.landing.iterdir())
+def _landed(settings: IngestSettings) -> list[LocalDelivery]:
+    return [LocalDelivery(p) for p in sorted(settings.paths.landing.iterdir())]
 
 
 def _delivered_bytes(landing: Path) -> dict[str, bytes | None]:
@@ -374,14 +375,12 @@ def test_a_crash_between_logging_and_clearing_the_landing_area_is_completed_with
     branch_with_a_good_snapshot, monkeypatch
 ):
     settings = branch_with_a_good_snapshot
-    import ucj_pipeline.ingest as ingest_module
-
     path = write(settings.paths.landing, f"{NEW}.csv", csv_bytes(rows(25)))
 
-    def power_cut(landed, copy):
+    def power_cut(delivery, copy):
         raise SystemExit("killed")
 
-    monkeypatch.setattr(ingest_module, "release_from_landing", power_cut)
+    monkeypatch.setattr(LocalDelivery, "release", power_cut)
     with pytest.raises(SystemExit):
         ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
     monkeypatch.undo()

@@ -8,6 +8,7 @@ import pytest
 from tests.factories import row, write_extract
 from ucj_pipeline import lake
 from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
+from ucj_pipeline.landing_store import LocalDelivery
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import UcjPaths
 
@@ -25,7 +26,7 @@ def ingest(settings, branch="PALOPO"):
 
 
 def landed(settings):
-    return sorted(settings.paths.landing.iterdir())
+    return [LocalDelivery(p) for p in sorted(settings.paths.landing.iterdir())]
 
 
 def lake_rows(settings, table, where="true"):

@@ -19,7 +19,9 @@ def instance():
 
 def tick(instance, landing, cursor=None):
     context = build_sensor_context(
-        instance=instance, cursor=cursor, resources={"landing_area": LandingArea(folder=str(landing), settle_seconds=0)}
+        instance=instance,
+        cursor=cursor,
+        resources={"landing_area": LandingArea(location=str(landing), settle_seconds=0)},
     )
     return landing_area_sensor(context)
 
@@ -69,7 +71,7 @@ def test_a_resent_file_runs_again_a_restart_repeats_nothing(tmp_path, instance):
 def test_a_half_written_file_waits(tmp_path, instance):
     write_extract(tmp_path, "PALOPO_20251231.csv", [row()])
     context = build_sensor_context(
-        instance=instance, resources={"landing_area": LandingArea(folder=str(tmp_path), settle_seconds=3600)}
+        instance=instance, resources={"landing_area": LandingArea(location=str(tmp_path), settle_seconds=3600)}
     )
     assert landing_area_sensor(context).run_requests == []
     (tmp_path / "PALOPO_20251231.csv.done").touch()  # the writer says it is finished

@@ -85,7 +85,7 @@ def test_the_last_ingest_of_a_file_drop_queues_the_refresh_itself(tmp_path):
     home = tmp_path / "ucj"
     write_extract(home / "landing", "SINJAI_20251130.csv", [row(NIK=make_nik(region="7307"), KODE_WILAYAH="73.07")])
     defs = build_definitions(
-        PipelineSettings(ucj_home=str(home)), LandingArea(folder=str(home / "landing"), settle_seconds=0)
+        PipelineSettings(ucj_home=str(home)), LandingArea(location=str(home / "landing"), settle_seconds=0)
     )
     with instance_for_test(overrides=QUEUED) as instance:
         instance.add_dynamic_partitions("branch", ["SINJAI"])

@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +51,7 @@ class ArchivedCopy:
     file_hash: str
     size: int
     modified_ns: int
-    inode: tuple[int, int]
+    identity: tuple  # what says "still the same delivery": (device, inode, size, mtime) of a file; etag of an object
 
     @property
     def received_at(self) -> datetime:
@@ -82,16 +83,44 @@ def archive_name(name: str) -> str:
     return name if SAFE_NAME.fullmatch(name) else "delivered_file"
 
 
-def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_dev, b.st_ino, b.st_size, b.st_mtime_ns)
-
-
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def copy_into_archive(
+    blocks: Iterable[bytes], archive_root: Path, name: str, unchanged: Callable[[], bool], label: str
+) -> tuple[Path, str]:
+    """Write `blocks` to `archive/<sha256>/<name>` durably (a temporary name, fsync, rename, fsync the folder) and
+    return the path and hash. `unchanged` is asked after the last block: False means the source changed while it
+    was read, and nothing is archived (FileStillBeingWritten)."""
+    archive_root.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(archive_root / f"incoming.{os.urandom(4).hex()}")
+    try:
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as copy:
+            for block in blocks:
+                digest.update(block)
+                copy.write(block)
+            copy.flush()
+            os.fsync(copy.fileno())
+        if not unchanged():
+            raise FileStillBeingWritten(f"{label}: changed while it was read (still being written?)")
+        file_hash = digest.hexdigest()
+        target = archive_root / file_hash / name
+        target.parent.mkdir(exist_ok=True)
+        os.replace(tmp, target)  # the same bytes land on the same path: a repeat is harmless
+        _fsync_dir(target.parent)
+        return target, file_hash
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _identity(info: os.stat_result) -> tuple:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def take_into_archive(landed: Path, archive_root: Path, name: str) -> ArchivedCopy:
@@ -101,41 +130,29 @@ def take_into_archive(landed: Path, archive_root: Path, name: str) -> ArchivedCo
         raise NotARegularFile(printable_name(landed.name), entry_kind(before.st_mode))
     # O_NOFOLLOW: a link swapped in after the lstat is refused; O_NONBLOCK: a pipe swapped in never blocks.
     fd = os.open(landed, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    archive_root.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_path(archive_root / f"incoming.{os.urandom(4).hex()}")
     try:
         opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode) or not _same_file(opened, before):
+        if not stat.S_ISREG(opened.st_mode) or _identity(opened) != _identity(before):
             raise FileStillBeingWritten(f"{printable_name(landed.name)}: replaced while it was opened")
-        digest = hashlib.sha256()
-        with os.fdopen(os.dup(fd), "rb") as source, open(tmp, "wb") as copy:
-            for block in iter(lambda: source.read(CHUNK), b""):
-                digest.update(block)
-                copy.write(block)
-            copy.flush()
-            os.fsync(copy.fileno())
-        if not _same_file(os.fstat(fd), before) or not _same_file(os.lstat(landed), before):
-            raise FileStillBeingWritten(
-                f"{printable_name(landed.name)}: changed while it was read (still being written?)"
+        with os.fdopen(os.dup(fd), "rb") as source:
+            target, file_hash = copy_into_archive(
+                iter(lambda: source.read(CHUNK), b""),
+                archive_root,
+                name,
+                lambda: _identity(os.fstat(fd)) == _identity(before) == _identity(os.lstat(landed)),
+                printable_name(landed.name),
             )
-        file_hash = digest.hexdigest()
-        target = archive_root / file_hash / name
-        target.parent.mkdir(exist_ok=True)
-        os.replace(tmp, target)  # the same bytes land on the same path: a repeat is harmless
-        _fsync_dir(target.parent)
-        return ArchivedCopy(target, file_hash, before.st_size, before.st_mtime_ns, (before.st_dev, before.st_ino))
+        return ArchivedCopy(target, file_hash, before.st_size, before.st_mtime_ns, _identity(before))
     finally:
         os.close(fd)
-        tmp.unlink(missing_ok=True)
 
 
 def still_landed(landed: Path, copy: ArchivedCopy) -> bool:
     """Whether the landed file is still the one that was copied (same inode, size and modification time)."""
     try:
-        now = os.lstat(landed)
+        return _identity(os.lstat(landed)) == copy.identity
     except FileNotFoundError:
         return False
-    return (now.st_dev, now.st_ino) == copy.inode and (now.st_size, now.st_mtime_ns) == (copy.size, copy.modified_ns)
 
 
 def release_from_landing(landed: Path, copy: ArchivedCopy) -> bool:

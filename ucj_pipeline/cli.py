@@ -169,6 +169,8 @@ def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
 def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
     """What the sensor and automation do under the daemon, done now and in order: unusable entries, one ingest run
     per branch with files, then one refresh. Every file counts as complete (the operator asked for this run)."""
+    from dagster import in_process_executor
+
     from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
     from ucj_pipeline.definitions import build_definitions
     from ucj_pipeline.lake import logged_since
@@ -179,8 +181,8 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
     with _home_alone(config, "ucj run") as (paths, instance):
         settings = PipelineSettings.from_env()
         as_of = {AS_OF_DATE_TAG: args.as_of or today_in_jakarta().isoformat()}  # every run of this command
-        landing_area = LandingArea(folder=str(paths.landing), settle_seconds=0)
-        defs = build_definitions(settings, landing_area)
+        landing_area = LandingArea(location=config.landing_url or str(paths.landing), settle_seconds=0)
+        defs = build_definitions(settings, landing_area, in_process_executor)  # this command is the one process
         plan = plan_landing_runs(
             landing_area.ready_files(), {}, known_branch_codes(), set(instance.get_dynamic_partitions("branch")),
             today_in_jakarta(),  # the contract's "future" is today's, not the reporting date's
@@ -220,6 +222,8 @@ def _refresh(defs, instance, as_of: date) -> bool:
 
 def cmd_backfill(args: argparse.Namespace, config: Configuration) -> int:
     """History for every accepted snapshot date in the lake (within --from/--to), oldest first, then --to."""
+    from dagster import in_process_executor
+
     from ucj_pipeline.definitions import build_definitions
     from ucj_pipeline.lake import accepted_snapshot_dates
     from ucj_pipeline.settings import parse_as_of
@@ -228,7 +232,7 @@ def cmd_backfill(args: argparse.Namespace, config: Configuration) -> int:
     first = date.fromisoformat(args.from_) if args.from_ else date.min
     with _home_alone(config, "ucj backfill") as (paths, instance):
         dates = sorted({d for d in accepted_snapshot_dates(paths.lake) if first <= d <= last} | {last})
-        defs = build_definitions()
+        defs = build_definitions(executor=in_process_executor)
         print(f"backfilling history for {len(dates)} reporting date(s): {', '.join(map(str, dates))}")
         results = [_refresh(defs, instance, d) for d in dates]
     return EXIT_PUBLISHED if all(results) else EXIT_FAILED

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ucj_pipeline.landing_store import check_location
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
 
 KEY_ENV = "UCJ_PSEUDONYM_KEY"
@@ -43,6 +44,9 @@ class Configuration:
     sensor_interval_seconds: int
     lock_wait_seconds: float
     data_docs_url: str  # where the Data Docs site is served (`ucj ui` serves it; a proxy in production)
+    landing_url: str = ""  # empty: the folder UCJ_HOME/landing; else a folder or file://, s3://, gs://, az:// URL
+    celery_broker: str = ""  # empty: runs execute their steps in their own process (one machine)
+    celery_backend: str = ""  # Celery's result backend; the broker's URL when empty
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
@@ -99,6 +103,17 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
     docs_url = env.get("UCJ_DATA_DOCS_URL", "").strip() or DEFAULT_DATA_DOCS_URL
     if not re.fullmatch(r"https?://[^\s\"'<>]+", docs_url):
         problems.append(f"UCJ_DATA_DOCS_URL={docs_url!r} is not an http:// or https:// address")
+    landing_url = env.get("UCJ_LANDING_URL", "").strip()
+    if landing_url and (problem := check_location(landing_url)):
+        shown = "(not shown: it holds a secret)" if "@" in landing_url or "?" in landing_url else repr(landing_url)
+        problems.append(f"UCJ_LANDING_URL={shown} {problem}")
+    broker = env.get("UCJ_CELERY_BROKER", "").strip()
+    backend = env.get("UCJ_CELERY_BACKEND", "").strip() or broker
+    for name, value in (("UCJ_CELERY_BROKER", broker), ("UCJ_CELERY_BACKEND", backend)):
+        if value and not re.fullmatch(r"(redis|rediss|amqp|pyamqp|sqs)://\S*", value):
+            problems.append(f"{name} is not a redis://, rediss:// or amqp:// URL (its value is not shown)")
+    if backend and not broker:
+        problems.append("UCJ_CELERY_BACKEND is set without UCJ_CELERY_BROKER")
     if problems:
         raise ConfigurationError(problems)
     return Configuration(
@@ -109,4 +124,7 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         sensor_interval_seconds=int(interval),
         lock_wait_seconds=wait,
         data_docs_url=docs_url.rstrip("/") + "/",
+        landing_url=landing_url,
+        celery_broker=broker,
+        celery_backend=backend,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions, ExecutorDefinition
 
 from assets.checks import asset_checks
 from assets.ingest_assets import ingest_branch_extracts, misnamed_extract_files
@@ -19,10 +19,17 @@ from schedules import (
     refresh_after_ingest,
     refresh_warehouse_job,
 )
+from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.execution import pipeline_executor
 from ucj_pipeline.settings import private_umask
 
 
-def build_definitions(settings: PipelineSettings | None = None, landing_area: LandingArea | None = None) -> Definitions:
+def build_definitions(
+    settings: PipelineSettings | None = None,
+    landing_area: LandingArea | None = None,
+    executor: ExecutorDefinition | None = None,
+) -> Definitions:
+    """The code location; `executor` defaults to the configured one (in-process, or Celery with a broker)."""
     settings = settings or PipelineSettings.from_env()
     return Definitions(
         assets=[
@@ -42,7 +49,8 @@ def build_definitions(settings: PipelineSettings | None = None, landing_area: La
         jobs=[ingest_branch_job, misnamed_files_job, refresh_warehouse_job],
         schedules=[daily_coverage_refresh],
         sensors=[landing_area_sensor, refresh_after_ingest],
-        executor=in_process_executor,  # also for a "Materialize" click: cheap steps, one process
+        # every job and a "Materialize" click: the run's own process (cheap steps), or Celery workers
+        executor=executor or pipeline_executor(load_configuration()),
     )
 
 

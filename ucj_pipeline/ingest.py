@@ -18,7 +18,6 @@ Resends and repeats, as the contract means them:
 from __future__ import annotations
 
 import logging
-import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -29,20 +28,10 @@ import pandas as pd
 import polars as pl
 
 from ucj_pipeline import lake
-from ucj_pipeline.archive import (
-    ArchivedCopy,
-    FileStillBeingWritten,
-    NotARegularFile,
-    archive_name,
-    entry_kind,
-    printable_name,
-    release_from_landing,
-    set_aside,
-    still_landed,
-    take_into_archive,
-)
+from ucj_pipeline.archive import ArchivedCopy, FileStillBeingWritten, NotARegularFile, archive_name, printable_name
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
 from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
+from ucj_pipeline.landing_store import Delivery
 from ucj_pipeline.pseudonymise import hmac_sql, hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.row_rules import WARNINGS, RowValidation, prepare_rows, validate_rows
@@ -204,7 +193,7 @@ def write_participant_snapshot(
 
 
 def _judge_and_store(
-    landed: Path, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict
+    landed: Delivery, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict
 ) -> FileOutcome:
     paths = settings.paths
     current = lake.current_delivery(paths.lake, extract.branch_code, extract.snapshot_date)
@@ -213,7 +202,7 @@ def _judge_and_store(
         return FileOutcome(_log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate",
                                     reason=reason))  # fmt: skip
     judgement = judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp)
-    if not still_landed(landed, copy):  # the writer was not done: judge the finished file later, write nothing now
+    if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing now
         raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
     if judgement.validation is not None:
         lake.write_parquet(
@@ -245,17 +234,17 @@ def _judge_and_store(
     return FileOutcome(row, judgement.validation)
 
 
-def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:
+def ingest_file(path: Delivery, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:
     """Process one landed file end to end; never raises for bad input, the outcome says what happened. Raises
     FileStillBeingWritten (transient: retry later) when the file changes while it is copied."""
     paths = settings.paths
     try:
-        copy = take_into_archive(path, paths.archive, extract.name)
+        copy = path.take_into_archive(paths.archive, extract.name)
     except NotARegularFile as exc:
         return _reject_entry(path, settings, "not_a_regular_file", str(exc))
     logged = lake.logged_delivery(paths.lake, copy.file_hash, extract.name, copy.received_at)
     if logged is not None:  # a crash came after the log row and before the landing area was cleared
-        release_from_landing(path, copy)
+        path.release(copy)
         return FileOutcome(logged)
     base = dict(
         branch_code=extract.branch_code,
@@ -266,33 +255,33 @@ def ingest_file(path: Path, extract: ExtractFile, settings: IngestSettings) -> F
     outcome = _judge_and_store(path, copy, extract, settings, base)
     outcome.log_row["archived_as"] = str(copy.path.relative_to(paths.home))
     _write_log(outcome.log_row, paths)
-    release_from_landing(path, copy)
+    path.release(copy)
     return outcome
 
 
-def _reject_whole(path: Path, settings: IngestSettings, rule: str, reason: str, **fields) -> FileOutcome:
+def _reject_whole(path: Delivery, settings: IngestSettings, rule: str, reason: str, **fields) -> FileOutcome:
     """A regular file rejected before it is read (its name, or a conflict): archived, logged, released."""
     paths = settings.paths
-    copy = take_into_archive(path, paths.archive, archive_name(path.name))
+    copy = path.take_into_archive(paths.archive, archive_name(path.name))
     row = _log_row(printable_name(path.name), copy.file_hash, copy.received_at, outcome="rejected",
                    rejection_rule=rule, reason=reason, rows_accepted=0, **fields)  # fmt: skip
     row["archived_as"] = str(copy.path.relative_to(paths.home))
     if lake.logged_delivery(paths.lake, copy.file_hash, row["file_name"], copy.received_at) is None:
         _write_log(row, paths)
-    release_from_landing(path, copy)
+    path.release(copy)
     return FileOutcome(row)
 
 
-def _reject_entry(path: Path, settings: IngestSettings, rule: str, reason: str) -> FileOutcome:
+def _reject_entry(path: Delivery, settings: IngestSettings, rule: str, reason: str) -> FileOutcome:
     """An entry that is not a regular file: logged, then moved aside unread (never into the archive)."""
     row = _log_row(printable_name(path.name), None, None, outcome="rejected", rejection_rule=rule, reason=reason,
                    rows_accepted=0)  # fmt: skip
     _write_log(row, settings.paths)
-    set_aside(path, settings.paths.set_aside)
+    path.set_aside(settings.paths.set_aside)
     return FileOutcome(row)
 
 
-def _conflicts(found: list[tuple[ExtractFile, Path]]) -> dict[str, list[str]]:
+def _conflicts(found: list[tuple[ExtractFile, Delivery]]) -> dict[str, list[str]]:
     """Files delivered together for the same branch, date and resend in different formats: name -> the others."""
     groups: dict[tuple, list[str]] = defaultdict(list)
     for extract, _ in found:
@@ -300,11 +289,11 @@ def _conflicts(found: list[tuple[ExtractFile, Path]]) -> dict[str, list[str]]:
     return {n: [o for o in names if o != n] for names in groups.values() if len(names) > 1 for n in names}
 
 
-def landed_files_of_branch(files: list[Path], branch_code: str, known_branches: frozenset[str], today: date):
+def landed_files_of_branch(files: list[Delivery], branch_code: str, known_branches: frozenset[str], today: date):
     """The branch's landed files whose names pass the contract, oldest snapshot first, a resend after what it
     replaces."""
     found = []
-    for path in sorted(p for p in files if p.name.startswith(f"{branch_code}_")):
+    for path in sorted((p for p in files if p.name.startswith(f"{branch_code}_")), key=lambda p: p.name):
         try:
             extract = parse_extract_name(path.name, known_branches, today)
         except ExtractRejected:
@@ -315,7 +304,7 @@ def landed_files_of_branch(files: list[Path], branch_code: str, known_branches: 
 
 
 def ingest_branch(
-    branch_code: str, files: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
+    branch_code: str, files: list[Delivery], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[FileOutcome]:
     """Ingest every landed file of one branch, oldest snapshot first (a resend after what it replaces)."""
     found = landed_files_of_branch(files, branch_code, known_branches, today)
@@ -335,18 +324,18 @@ def ingest_branch(
 
 
 def reject_unusable_entries(
-    entries: list[Path], settings: IngestSettings, known_branches: frozenset[str], today: date
+    entries: list[Delivery], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[dict]:
     """Landing-area entries that are not regular files, and files whose names break the contract: logged, the
     files archived untouched and never parsed, the other entries moved aside unfollowed."""
     rows = []
-    for path in sorted(entries):
+    for path in sorted(entries, key=lambda p: p.name):
         try:
-            mode = path.lstat().st_mode
+            kind = path.kind()
         except FileNotFoundError:
             continue
-        if not stat.S_ISREG(mode):
-            reason = str(NotARegularFile(printable_name(path.name), entry_kind(mode)))
+        if kind is not None:
+            reason = str(NotARegularFile(printable_name(path.name), kind))
             rows.append(_reject_entry(path, settings, "not_a_regular_file", reason).log_row)
             continue
         try:

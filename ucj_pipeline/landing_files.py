@@ -31,11 +31,12 @@ class LandedFile:
     size: int
     modified_ns: int
     is_regular: bool = True  # False for links, directories, pipes, devices: rejected, never read or followed
+    version: str = ""  # an object's ETag: a rewrite within the same second with the same size still changes it
 
     @property
     def fingerprint(self) -> str:
         """Changes when the file is resent or rewritten under the same name."""
-        return f"{self.name}:{self.size}:{self.modified_ns}"
+        return f"{self.name}:{self.size}:{self.modified_ns}" + (f":{self.version}" if self.version else "")
 
 
 def ready_files(

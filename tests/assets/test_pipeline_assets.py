@@ -31,7 +31,7 @@ def run_pipeline(tmp_path):
     def run(branches: list[str], as_of: str) -> duckdb.DuckDBPyConnection:
         resources = {
             "settings": PipelineSettings(ucj_home=str(tmp_path)),
-            "landing_area": LandingArea(folder=str(landing), settle_seconds=0),
+            "landing_area": LandingArea(location=str(landing), settle_seconds=0),
             "marts_quality": MartsQuality(),
         }
         instance.add_dynamic_partitions("branch", branches)
