@@ -5,8 +5,8 @@ Great Expectations alone takes 3-5 seconds of one core. When a run that publishe
 helper process (spawned, not forked: the run process has threads) that imports it on the other core while the
 models build; `validate` and `build_data_docs` then run there (`ucj_pipeline.quality_worker`). Measured under the
 daemon, the GX import in the run's own process, or on a thread of it, made no difference: the import holds the
-interpreter lock. Runs that only ingest never start the helper. If the helper dies, the work is done in the run's
-own process instead.
+interpreter lock. Runs that only ingest never start the helper. If the helper dies, or the step runs in a Celery
+worker's pool process (which may not have children), the work is done in the step's own process instead.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class MartsQuality(ConfigurableResource):
     _helper: ProcessPoolExecutor | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        if multiprocessing.current_process().daemon:
+            return  # a Celery worker's pool process may not start children: the work is done in this process
         self._helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self._helper.submit(quality_worker.prepare)  # starts the helper, which imports GX meanwhile
 

@@ -1,18 +1,24 @@
-"""Shared test helpers: the real `ucj` command on a home of its own, and small extract sets for it."""
+"""Shared test helpers: the real `ucj` command on a home of its own, small extract sets for it, and the servers
+some tests need (PostgreSQL, Redis, an S3-compatible server), started on 127.0.0.1 by the project's scripts."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.dagster_dev import free_port
 from tests.factories import make_nik, row, write_extract
+from ucj_pipeline.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
+SCRIPTS = PROJECT_ROOT / "scripts"
 
 
 def ucj_env(home: Path, **overrides: str) -> dict[str, str]:
@@ -59,3 +65,41 @@ def published_figures(home: Path) -> dict:
 @pytest.fixture
 def home(tmp_path) -> Path:
     return tmp_path / "ucj_home"
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server on 127.0.0.1 (scripts/local-postgres.sh): its port; user and password `dagster`."""
+    with _server("local-postgres.sh", "ucj-pg-", "data") as port:
+        yield port
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A Redis server on 127.0.0.1 (scripts/local-redis.sh): its port."""
+    with _server("local-redis.sh", "ucj-redis-", "redis") as port:
+        yield port
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """An S3-compatible server (moto) on 127.0.0.1 over HTTP (scripts/local-s3.sh): its endpoint URL."""
+    with _server("local-s3.sh", "ucj-s3-", "s3") as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+class _server:
+    def __init__(self, script: str, prefix: str, folder: str):
+        self.script, self.prefix, self.folder = SCRIPTS / script, prefix, folder
+
+    def __enter__(self) -> int:
+        self.root = Path(tempfile.mkdtemp(prefix=self.prefix, dir="/tmp"))
+        self.root.chmod(0o755)  # PostgreSQL runs as the postgres user when the tests run as root
+        port = free_port()
+        subprocess.run(["bash", str(self.script), "start", str(self.root / self.folder), str(port)], check=True,
+                       timeout=120)  # fmt: skip
+        return port
+
+    def __exit__(self, *exc) -> None:
+        subprocess.run(["bash", str(self.script), "stop", str(self.root / self.folder)], timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)

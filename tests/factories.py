@@ -41,14 +41,20 @@ def row(serial: int = 1, **overrides: str) -> dict[str, str]:
     return base
 
 
-def write_extract(folder: Path, name: str, rows: list[dict[str, str]], delimiter: str = ",",
-                  encoding: str = "utf-8", header: list[str] | None = None) -> Path:  # fmt: skip
-    folder.mkdir(parents=True, exist_ok=True)
+def csv_bytes(records: list[dict[str, str]], delimiter: str = ",", header: list[str] | None = None,
+              encoding: str = "utf-8") -> bytes:  # fmt: skip
+    """A CSV extract's bytes: the contract's header (or `header`) and the records."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header or HEADER, delimiter=delimiter, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
-    data = buffer.getvalue().encode(encoding)
+    writer.writerows(records)
+    return buffer.getvalue().encode(encoding)
+
+
+def write_extract(folder: Path, name: str, rows: list[dict[str, str]], delimiter: str = ",",
+                  encoding: str = "utf-8", header: list[str] | None = None) -> Path:  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    data = csv_bytes(rows, delimiter, header, encoding)
     path = folder / name
     path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     return path

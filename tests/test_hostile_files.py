@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from tests.factories import HEADER, row, write_extract
+from tests.factories import HEADER, csv_bytes, row, write_extract
 from ucj_pipeline import lake
 from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
 from ucj_pipeline.landing_store import LocalDelivery
@@ -39,16 +39,6 @@ NEW = "PALOPO_20251231"
 
 def rows(n: int = 40, start: int = 1) -> list[dict[str, str]]:
     return [row(serial=i) for i in range(start, start + n)]
-
-
-def csv_bytes(records: list[dict[str, str]], delimiter: str = ",", header: list[str] | None = None) -> bytes:
-    out = io.StringIO()
-    import csv
-
-    writer = csv.DictWriter(out, fieldnames=header or HEADER, delimiter=delimiter, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(records)
-    return out.getvalue().encode()
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:

@@ -9,34 +9,18 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import psycopg2
 import pytest
 from dagster import DagsterInstance
 
-from tests.dagster_dev import free_port
 from tests.factories import make_nik, row, write_extract
 from ucj_pipeline.definitions import build_definitions
 from ucj_pipeline.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
-SCRIPT = PROJECT_ROOT / "scripts" / "local-postgres.sh"
 BRANCHES = {"PALOPO": "7316", "SINJAI": "7307", "LUWUTIMUR": "7324"}  # branch -> regency its sample people live in
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    root = Path(tempfile.mkdtemp(prefix="ucj-pg-", dir="/tmp"))
-    root.chmod(0o755)  # the server runs as the postgres user when the tests run as root
-    port = free_port()
-    subprocess.run(["bash", str(SCRIPT), "start", str(root / "data"), str(port)], check=True, timeout=120)
-    try:
-        yield port
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "stop", str(root / "data")], timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import argparse
 import os
 import socket
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,7 +28,7 @@ from ucj_pipeline import home_lock
 from ucj_pipeline.archive import printable_name
 from ucj_pipeline.configuration import Configuration, ConfigurationError, load_configuration
 from ucj_pipeline.home_lock import HomeBusy
-from ucj_pipeline.leftovers import remove_leftovers
+from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
 from ucj_pipeline.settings import UcjPaths, private_umask, today_in_jakarta
 
 DAGSTER_YAML = """# Written by `ucj` for local use: SQLite storage in this folder (the Dagster default).
@@ -155,14 +156,19 @@ def _why_failed(result, rejection_fails_run: bool) -> str | None:
 
 
 def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
+    from ucj_pipeline.landing_store import open_landing
     from ucj_pipeline.sample_extracts import SEED_BRANCHES, generate_sample
 
     paths = UcjPaths(config.home).ensure()
     branches = tuple(args.branches.split(",")) if args.branches else SEED_BRANCHES
-    files = generate_sample(paths.landing, scale=args.scale, seed=args.seed, branches=branches)
-    print(f"SYNTHETIC sample: wrote {len(files)} extracts into {paths.landing}")
-    for path in files:
-        print(f"  {path.name}  ({path.stat().st_size / 1e6:.1f} MB)")
+    landing = open_landing(config.landing_url or str(paths.landing))
+    # Written in scratch space, then delivered with `.done` markers, as a branch's transfer job would.
+    with tempfile.TemporaryDirectory(dir=paths.tmp, prefix=scratch_prefix()) as scratch:
+        files = generate_sample(Path(scratch), scale=args.scale, seed=args.seed, branches=branches)
+        sizes = {landing.deliver(path): path.stat().st_size for path in files}
+    print(f"SYNTHETIC sample: wrote {len(sizes)} extracts into {landing.location}")
+    for name, size in sizes.items():
+        print(f"  {name}  ({size / 1e6:.1f} MB)")
     return 0
 
 

@@ -46,7 +46,6 @@ class Configuration:
     data_docs_url: str  # where the Data Docs site is served (`ucj ui` serves it; a proxy in production)
     landing_url: str = ""  # empty: the folder UCJ_HOME/landing; else a folder or file://, s3://, gs://, az:// URL
     celery_broker: str = ""  # empty: runs execute their steps in their own process (one machine)
-    celery_backend: str = ""  # Celery's result backend; the broker's URL when empty
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
@@ -108,12 +107,8 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         shown = "(not shown: it holds a secret)" if "@" in landing_url or "?" in landing_url else repr(landing_url)
         problems.append(f"UCJ_LANDING_URL={shown} {problem}")
     broker = env.get("UCJ_CELERY_BROKER", "").strip()
-    backend = env.get("UCJ_CELERY_BACKEND", "").strip() or broker
-    for name, value in (("UCJ_CELERY_BROKER", broker), ("UCJ_CELERY_BACKEND", backend)):
-        if value and not re.fullmatch(r"(redis|rediss|amqp|pyamqp|sqs)://\S*", value):
-            problems.append(f"{name} is not a redis://, rediss:// or amqp:// URL (its value is not shown)")
-    if backend and not broker:
-        problems.append("UCJ_CELERY_BACKEND is set without UCJ_CELERY_BROKER")
+    if broker and not re.fullmatch(r"rediss?://\S+", broker):
+        problems.append("UCJ_CELERY_BROKER is not a redis:// or rediss:// URL (its value is not shown)")
     if problems:
         raise ConfigurationError(problems)
     return Configuration(
@@ -126,5 +121,4 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         data_docs_url=docs_url.rstrip("/") + "/",
         landing_url=landing_url,
         celery_broker=broker,
-        celery_backend=backend,
     )

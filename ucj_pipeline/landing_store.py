@@ -43,6 +43,7 @@ from ucj_pipeline.archive import (
     take_into_archive,
 )
 from ucj_pipeline.landing_files import DONE_MARKER, LandedFile
+from ucj_pipeline.leftovers import temporary_path
 
 OBJECT_STORE_SCHEMES = ("s3", "s3a", "gs", "az", "azure", "abfs", "abfss", "adl")
 
@@ -176,8 +177,9 @@ class LocalLanding:
     def deliver(self, source: Path, name: str | None = None) -> str:
         name = name or source.name
         target = self._folder() / name
-        if source.resolve() != target.resolve():
-            shutil.copyfile(source, target)
+        partial = temporary_path(target)  # a hidden name until complete: never seen half-written
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
         (self._folder() / (name + DONE_MARKER)).touch()
         return name
 
