@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -88,18 +89,39 @@ def s3_server():
         yield f"http://127.0.0.1:{port}"
 
 
-class _server:
-    def __init__(self, script: str, prefix: str, folder: str):
-        self.script, self.prefix, self.folder = SCRIPTS / script, prefix, folder
+@pytest.fixture
+def postgres_instance_env(postgres, tmp_path) -> dict[str, str]:
+    """A fresh database on the server and a DAGSTER_HOME holding deploy/dagster.yaml: the variables that point a
+    process at them (DAGSTER_HOME, UCJ_PG_*)."""
+    import psycopg2
 
-    def __enter__(self) -> int:
-        self.root = Path(tempfile.mkdtemp(prefix=self.prefix, dir="/tmp"))
-        self.root.chmod(0o755)  # PostgreSQL runs as the postgres user when the tests run as root
-        port = free_port()
-        subprocess.run(["bash", str(self.script), "start", str(self.root / self.folder), str(port)], check=True,
-                       timeout=120)  # fmt: skip
-        return port
+    database = f"dagster_{tmp_path.name.replace('-', '_').lower()}"[:60]
+    server = psycopg2.connect(host="127.0.0.1", port=postgres, user="dagster", password="dagster", dbname="postgres")
+    server.autocommit = True  # CREATE DATABASE cannot run in a transaction
+    server.cursor().execute(f"CREATE DATABASE {database}")
+    server.close()
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
+    return {
+        "DAGSTER_HOME": str(dagster_home),
+        "UCJ_PG_HOST": "127.0.0.1",
+        "UCJ_PG_PORT": str(postgres),
+        "UCJ_PG_USER": "dagster",
+        "UCJ_PG_PASSWORD": "dagster",
+        "UCJ_PG_DB": database,
+    }
 
-    def __exit__(self, *exc) -> None:
-        subprocess.run(["bash", str(self.script), "stop", str(self.root / self.folder)], timeout=60)
-        shutil.rmtree(self.root, ignore_errors=True)
+
+@contextmanager
+def _server(script: str, prefix: str, folder: str):
+    """Start a throwaway server with scripts/<script> in a new folder under /tmp on a free port; stop it after."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    root.chmod(0o755)  # PostgreSQL runs as the postgres user when the tests run as root
+    port = free_port()
+    subprocess.run(["bash", str(SCRIPTS / script), "start", str(root / folder), str(port)], check=True, timeout=120)
+    try:
+        yield port
+    finally:
+        subprocess.run(["bash", str(SCRIPTS / script), "stop", str(root / folder)], timeout=60)
+        shutil.rmtree(root, ignore_errors=True)

@@ -8,14 +8,14 @@ same files. Slow (a daemon, two workers, a dozen runs): it runs in parallel with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
 
-import psycopg2
+import psutil
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 
@@ -40,26 +40,13 @@ def extracts(folder: Path) -> None:
 
 
 @pytest.fixture
-def cluster(postgres, redis_server, tmp_path):
+def cluster(postgres_instance_env, redis_server, tmp_path):
     """PostgreSQL database, DAGSTER_HOME with deploy/dagster.yaml, two Celery workers and the daemon."""
-    database = f"dagster_{tmp_path.name.replace('-', '_').lower()}"[:60]
-    server = psycopg2.connect(host="127.0.0.1", port=postgres, user="dagster", password="dagster", dbname="postgres")
-    server.autocommit = True
-    server.cursor().execute(f"CREATE DATABASE {database}")
-    server.close()
-    dagster_home = tmp_path / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # `dagster-celery worker` starts `celery`
+        **postgres_instance_env,
         "UCJ_HOME": str(tmp_path / "shared" / "ucj"),  # what every host mounts: lake, archive, warehouse
-        "DAGSTER_HOME": str(dagster_home),
-        "UCJ_PG_HOST": "127.0.0.1",
-        "UCJ_PG_PORT": str(postgres),
-        "UCJ_PG_USER": "dagster",
-        "UCJ_PG_PASSWORD": "dagster",
-        "UCJ_PG_DB": database,
         "UCJ_CELERY_BROKER": f"redis://127.0.0.1:{redis_server}/0",
         "UCJ_PSEUDONYM_KEY": "distributed-test-key-0123456789",
         "UCJ_SETTLE_SECONDS": "0",
@@ -81,22 +68,24 @@ def cluster(postgres, redis_server, tmp_path):
     try:
         yield env, tmp_path, processes
     finally:
-        for process in processes:
-            with _suppress():
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        _stop_with_descendants(processes)
 
 
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return exc[0] is ProcessLookupError
+def _stop_with_descendants(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM the workers and the daemon and everything they started (the daemon's code server, run processes,
+    Celery's pool), then SIGKILL what is left: nothing outlives the test."""
+    family = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            parent = psutil.Process(process.pid)
+            family += [parent, *parent.children(recursive=True)]
+    for member in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.terminate()
+    _, alive = psutil.wait_procs(family, timeout=30)
+    for member in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
 
 
 def _published_refresh(instance: DagsterInstance):

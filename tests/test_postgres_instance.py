@@ -6,7 +6,6 @@ scripts/local-postgres.sh, then stopped."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,33 +16,15 @@ from dagster import DagsterInstance
 
 from tests.factories import make_nik, row, write_extract
 from ucj_pipeline.definitions import build_definitions
-from ucj_pipeline.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 BRANCHES = {"PALOPO": "7316", "SINJAI": "7307", "LUWUTIMUR": "7324"}  # branch -> regency its sample people live in
 
 
 @pytest.fixture
-def pg_env(postgres, tmp_path, monkeypatch):
+def pg_env(postgres_instance_env, tmp_path, monkeypatch):
     """A fresh database per test, UCJ_HOME and a DAGSTER_HOME holding the production dagster.yaml."""
-    database = f"dagster_{tmp_path.name.replace('-', '_').lower()}"[:60]
-    server = psycopg2.connect(host="127.0.0.1", port=postgres, user="dagster", password="dagster", dbname="postgres")
-    server.autocommit = True  # CREATE DATABASE cannot run in a transaction
-    server.cursor().execute(f"CREATE DATABASE {database}")
-    server.close()
-    dagster_home = tmp_path / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
-    env = {
-        "UCJ_HOME": str(tmp_path / "ucj"),
-        "DAGSTER_HOME": str(dagster_home),
-        "UCJ_PG_HOST": "127.0.0.1",
-        "UCJ_PG_PORT": str(postgres),
-        "UCJ_PG_USER": "dagster",
-        "UCJ_PG_PASSWORD": "dagster",
-        "UCJ_PG_DB": database,
-        "UCJ_SETTLE_SECONDS": "0",
-    }
+    env = {**postgres_instance_env, "UCJ_HOME": str(tmp_path / "ucj"), "UCJ_SETTLE_SECONDS": "0"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     for branch, regency in BRANCHES.items():
