@@ -1,5 +1,7 @@
 """The asset graph as a reviewable snapshot: an accidental change to it shows up here."""
 
+import json
+import os
 import subprocess
 import sys
 
@@ -125,3 +127,41 @@ def test_the_code_location_loads_without_the_heavy_libraries():
         capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
     ).stdout.strip()  # fmt: skip
     assert loaded == "[]"
+
+
+def test_importing_the_code_location_runs_no_duckdb_query():
+    """Model columns come from the committed manifest: loading the code location (in every run process) asks
+    DuckDB nothing. Every way into a DuckDB connection is made to fail before the import."""
+    script = (
+        "import duckdb\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError('a DuckDB query while the code location loads')\n"
+        "for name in ('connect', 'sql', 'query', 'execute', 'read_csv', 'read_parquet', 'from_query', 'table'):\n"
+        "    setattr(duckdb, name, refuse)\n"
+        "import ucj_pipeline.definitions\n"
+        "print(len(ucj_pipeline.definitions.defs.resolve_all_asset_specs()))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert int(loaded.stdout.strip().splitlines()[-1]) == len(EXPECTED_ASSETS)
+
+
+def test_with_a_celery_broker_every_job_sends_its_steps_to_celery_and_the_url_stays_in_the_environment():
+    script = (
+        "import json\n"
+        "from ucj_pipeline.definitions import defs\n"
+        "for job in ('ingest_branch_job', 'misnamed_files_job', 'refresh_warehouse_job'):\n"
+        "    executor = defs.resolve_job_def(job).executor_def\n"
+        "    declared = executor.config_schema._invoke_user_config_fn({})['config']\n"
+        "    resolved = executor.config_schema.resolve_config({}).value['config']\n"
+        "    print(json.dumps([job, executor.name, declared, resolved['broker'], resolved['backend']]))\n"
+    )
+    broker = "redis://:s3cret@127.0.0.1:6399/0"
+    env = {**os.environ, "UCJ_CELERY_BROKER": broker}
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    by_variable = {"broker": {"env": "UCJ_CELERY_BROKER"}, "backend": {"env": "UCJ_CELERY_BROKER"}}
+    assert [json.loads(line) for line in loaded.stdout.strip().splitlines()] == [
+        [job, "celery", by_variable, broker, broker]
+        for job in ("ingest_branch_job", "misnamed_files_job", "refresh_warehouse_job")
+    ]  # the definitions name the variable; the URL (password included) is read when a run starts

@@ -27,36 +27,10 @@ from pathlib import Path
 from ucj_pipeline import home_lock
 from ucj_pipeline.archive import printable_name
 from ucj_pipeline.configuration import Configuration, ConfigurationError, load_configuration
+from ucj_pipeline.dagster_home import prepare_dagster_home
 from ucj_pipeline.home_lock import HomeBusy
 from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
 from ucj_pipeline.settings import UcjPaths, private_umask, today_in_jakarta
-
-DAGSTER_YAML = """# Written by `ucj` for local use: SQLite storage in this folder (the Dagster default).
-# Production uses PostgreSQL: deploy/dagster.yaml (see the README).
-concurrency:
-  runs:
-    max_concurrent_runs: 4
-    tag_concurrency_limits:  # one run per branch partition at a time
-      - key: dagster/partition
-        value:
-          applyLimitPerUniqueValue: true
-        limit: 1
-  pools:
-    default_limit: 1  # ucj_publish: one publish of ucj.duckdb at a time
-run_queue:
-  dequeue_interval_seconds: 1  # a queued run starts within a second (default 5)
-  dequeue_use_threads: true  # runs queued together are launched together, not one launch after another
-  dequeue_num_workers: 4
-run_monitoring:  # the daemon marks runs whose process died as failed (they would stay STARTED for ever)
-  enabled: true
-  start_timeout_seconds: 180
-  max_resume_run_attempts: 0
-  poll_interval_seconds: 60
-  free_slots_after_run_end_seconds: 60  # a dead run's publish slot is given back
-telemetry:
-  enabled: false
-"""
-
 
 # The CLI shows Dagster's INFO events (files, outcomes, warnings); DEBUG events stay in the instance and the UI.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -68,16 +42,6 @@ EXIT_FAILED = 1  # something failed (the line says what); the last good publishe
 EXIT_MISCONFIGURED = 2  # a setting is wrong; nothing ran
 EXIT_PUBLISHED_WITH_REJECTIONS = 3  # published; some files were rejected (listed)
 PID_TAG, HOST_TAG = "ucj/pid", "ucj/host"
-
-
-def _prepare_dagster_home(paths: UcjPaths) -> None:
-    home = paths.dagster_home
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if home.stat().st_mode & 0o077:
-        home.chmod(0o700)  # run logs and storage name files and branches: owner-only
-    os.environ["DAGSTER_HOME"] = str(home)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
 
 
 def _run_tags() -> dict[str, str]:
@@ -120,7 +84,7 @@ def _home_alone(config: Configuration, command: str):
         removed = remove_leftovers([paths.lake, paths.warehouse_dir, paths.archive, paths.tmp, paths.reports])
         if removed:
             print(f"removed {len(removed)} temporary file(s) left by interrupted runs")
-        _prepare_dagster_home(paths)
+        prepare_dagster_home(paths)
         instance = DagsterInstance.get()
         _fail_dead_runs(instance)
         yield paths, instance
