@@ -8,7 +8,7 @@ export UCJ_HOME
 # The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
 DEMO_AS_OF ?= 2025-12-31
 
-.PHONY: demo test ui ui-postgres install test-services lint format bench bench-drop clean manifest
+.PHONY: demo test ui ui-postgres install test-services lint check-defs format bench bench-drop clean manifest snapshot
 
 install: $(VENV)/.installed
 
@@ -43,9 +43,15 @@ ui-postgres: install test-services
 	eval "$$(bash scripts/local-postgres.sh env $(PG_PORT))" && \
 	  DAGSTER_HOME=$(UCJ_HOME)/dagster_home_postgres $(BIN)/ucj ui
 
-lint: install
+lint: install check-defs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Dagster's project CLI loads the code location and validates it (a throwaway DAGSTER_HOME: no telemetry prompt).
+check-defs: install
+	dagster_home=$$(mktemp -d) && printf 'telemetry:\n  enabled: false\n' > $$dagster_home/dagster.yaml && \
+	  DAGSTER_HOME=$$dagster_home VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs; status=$$?; \
+	  rm -rf $$dagster_home; exit $$status
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -54,6 +60,10 @@ format: install
 # Columns and column lineage of the SQL models, read by the code location at import (after editing dbt_like_sql/).
 manifest: install
 	$(BIN)/python -m ucj_pipeline.sql_manifest
+
+# Rewrite tests/snapshots/definitions.json after an intended change of the asset graph (review the diff).
+snapshot: install
+	UCJ_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q tests/test_definitions_snapshot.py
 
 bench: install
 	$(BIN)/python benchmarks/pipeline_vs_duckdb.py

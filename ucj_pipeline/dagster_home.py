@@ -27,7 +27,9 @@ def local_instance_yaml(production: Path = INSTANCE_CONFIGURATION) -> str:
     config = yaml.safe_load(production.read_text())
     config.pop("storage", None)
     body = yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
-    return f"{GENERATED_HEADER}\n# Edit deploy/dagster.yaml instead: this file is rewritten when that one changes.\n{body}"
+    return (
+        f"{GENERATED_HEADER}\n# Edit deploy/dagster.yaml instead: this file is rewritten when that one changes.\n{body}"
+    )
 
 
 def prepare_dagster_home(paths: UcjPaths) -> Path:
