@@ -1,6 +1,6 @@
 """`ucj`: generate sample extracts, run the pipeline through Dagster, and print coverage.
 
-ucj sample [--scale 0.1] [--seed N]     synthetic extracts into $UCJ_HOME/landing
+ucj sample [--scale 0.1] [--seed N]     synthetic extracts into the landing area
 ucj run [--as-of YYYY-MM-DD]            everything landed -> lake -> models -> warehouse/ucj.duckdb
 ucj backfill [--from D] [--to D]        recompute history for every snapshot date in the lake, oldest first
 ucj status [--province 73] [--all]      targets, then coverage by province and regency, from the published file
