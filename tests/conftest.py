@@ -63,6 +63,17 @@ def published_figures(home: Path) -> dict:
     return {"national": national, "regencies": regencies, "log": log}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest test modules first (their `slow(seconds)` mark), so that `-n auto --dist loadfile` does not end
+    with one core idle while the other runs a long module that started last. Order within a module is kept."""
+
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("slow")
+        return mark.args[0] if mark is not None and mark.args else 0
+
+    items.sort(key=seconds, reverse=True)  # stable: ties keep their collection order
+
+
 @pytest.fixture
 def home(tmp_path) -> Path:
     return tmp_path / "ucj_home"

@@ -1,8 +1,12 @@
 """Runs made by `ucj run` are first-class in the UI: they carry the code location's origin (as `ucj ui` serves it
 from workspace.yaml), and "Re-execute" (the same GraphQL mutation the button sends) launches and completes."""
 
+import pytest
+
 from tests.dagster_dev import dagster_dev, graphql, wait_for
 from tests.test_end_to_end import ucj
+
+pytestmark = pytest.mark.slow(80)  # seconds, for the test order (conftest)
 
 RUNS = """{ runsOrError { ... on Runs { results { runId jobName status
     repositoryOrigin { repositoryLocationName repositoryName } } } } }"""

@@ -19,10 +19,13 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import BIN, published_figures, run_ucj, small_extracts, ucj_env
 from tests.independent_coverage import covered_by_regency
 from ucj_pipeline.reference_data import RegionIndex
+
+pytestmark = pytest.mark.slow(145)  # seconds, for the test order (conftest)
 
 TRIALS = 10
 AS_OF = date(2025, 12, 31)

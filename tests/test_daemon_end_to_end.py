@@ -3,9 +3,12 @@ area, and without anyone pressing a button the sensor runs the branch's partitio
 published marts. Seen through the GraphQL API and the published file, within a bounded time."""
 
 import duckdb
+import pytest
 
 from tests.dagster_dev import dagster_dev, graphql, wait_for
 from tests.factories import make_nik, row, write_extract
+
+pytestmark = pytest.mark.slow(70)  # seconds, for the test order (conftest)
 
 RUNS = """
 query Runs($partition: String!) {

@@ -15,6 +15,8 @@ import pytest
 from tests.independent_coverage import _date, _read, covered_by_regency
 from ucj_pipeline.reference_data import RegionIndex
 
+pytestmark = pytest.mark.slow(165)  # seconds, for the test order (conftest)
+
 BIN = Path(sys.executable).parent
 BRANCHES = "PALOPO,MAKASSAR"  # Enrekang's branch, and one sharing people with it
 

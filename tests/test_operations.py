@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import BIN, published_figures, run_ucj, small_extracts, ucj_env
 from tests.factories import make_nik, row, write_extract
 
+pytestmark = pytest.mark.slow(310)  # seconds, for the test order (conftest)
+
 
 @pytest.mark.parametrize(
     ("env", "says"),

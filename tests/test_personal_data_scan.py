@@ -10,9 +10,12 @@ import csv
 import io
 
 import duckdb
+import pytest
 
 from tests.conftest import run_ucj
 from tests.factories import HEADER, make_nik, row
+
+pytestmark = pytest.mark.slow(35)  # seconds, for the test order (conftest)
 
 FIRST_NAMES = ("Zulaikha", "Wirawan", "Sumarni", "Fransiska", "Yohanes", "Nurhayati", "Bonifasius", "Theresia")
 

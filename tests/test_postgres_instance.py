@@ -17,6 +17,8 @@ from dagster import DagsterInstance
 from tests.factories import make_nik, row, write_extract
 from ucj_pipeline.definitions import build_definitions
 
+pytestmark = pytest.mark.slow(135)  # seconds, for the test order (conftest)
+
 BIN = Path(sys.executable).parent
 BRANCHES = {"PALOPO": "7316", "SINJAI": "7307", "LUWUTIMUR": "7324"}  # branch -> regency its sample people live in
 

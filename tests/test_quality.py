@@ -11,6 +11,8 @@ from tests.test_end_to_end import ucj
 from ucj_pipeline.quality import data_docs_site, reconciliation_mismatches, validate_published_marts
 from ucj_pipeline.reference_data import RegionIndex, targets
 
+pytestmark = pytest.mark.slow(45)  # seconds, for the test order (conftest)
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):

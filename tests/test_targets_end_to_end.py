@@ -19,6 +19,8 @@ from tests.test_end_to_end import ucj
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.settings import REFERENCE_DIR
 
+pytestmark = pytest.mark.slow(250)  # seconds, for the test order (conftest)
+
 BIN = Path(sys.executable).parent
 BRANCHES = "SINJAI,LUWUTIMUR,LUWUK"
 DATES = (date(2025, 10, 31), date(2025, 11, 30), date(2025, 12, 31))

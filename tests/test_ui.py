@@ -15,6 +15,8 @@ import pytest
 from tests.dagster_dev import dagster_dev, free_port, graphql
 from tests.test_definitions import EXPECTED_ASSETS
 
+pytestmark = pytest.mark.slow(30)  # seconds, for the test order (conftest)
+
 QUERY = """
 { assetNodes { assetKey { path } groupName description
     metadataEntries { label ... on TableSchemaMetadataEntry { schema { columns { name } } } } } }

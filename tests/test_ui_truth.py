@@ -12,10 +12,13 @@
 import time
 
 import duckdb
+import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.dagster_dev import dagster_dev, docs_port, graphql, wait_for
 from tests.factories import HEADER, make_nik, row, write_extract
+
+pytestmark = pytest.mark.slow(125)  # seconds, for the test order (conftest)
 
 RUNS = """{ runsOrError { ... on Runs { results { runId jobName status creationTime startTime endTime
     tags { key value } } } } }"""
