@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ucj_pipeline.landing_store import check_location
+from ucj_pipeline.landing_store import check_location, shown_location
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
 
 KEY_ENV = "UCJ_PSEUDONYM_KEY"
@@ -104,8 +104,7 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         problems.append(f"UCJ_DATA_DOCS_URL={docs_url!r} is not an http:// or https:// address")
     landing_url = env.get("UCJ_LANDING_URL", "").strip()
     if landing_url and (problem := check_location(landing_url)):
-        shown = "(not shown: it holds a secret)" if "@" in landing_url or "?" in landing_url else repr(landing_url)
-        problems.append(f"UCJ_LANDING_URL={shown} {problem}")
+        problems.append(f"UCJ_LANDING_URL={shown_location(landing_url)} {problem}")
     broker = env.get("UCJ_CELERY_BROKER", "").strip()
     if broker and not re.fullmatch(r"rediss?://\S+", broker):
         problems.append("UCJ_CELERY_BROKER is not a redis:// or rediss:// URL (its value is not shown)")

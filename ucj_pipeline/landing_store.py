@@ -101,12 +101,16 @@ def check_location(location: str) -> str | None:
     return None
 
 
+def shown_location(location: str) -> str:
+    """The location as a message may show it: quoted, or not at all when it may hold a secret."""
+    return "(not shown: it holds a secret)" if "@" in location or "?" in location else repr(location)
+
+
 def open_landing(location: str) -> LandingStore:
     """The landing area at a folder path, a `file://` URL or an object-storage URL."""
     problem = check_location(location)
     if problem:
-        shown = location if "@" not in location and "?" not in location else "(a URL not shown: it holds a secret)"
-        raise LandingLocationError(f"landing area {shown!r} {problem}")
+        raise LandingLocationError(f"landing area {shown_location(location)} {problem}")
     parts = urlsplit(location)
     if parts.scheme == "file":
         return LocalLanding(Path(parts.path))
@@ -307,4 +311,5 @@ __all__ = [
     "ObjectLanding",
     "check_location",
     "open_landing",
+    "shown_location",
 ]
