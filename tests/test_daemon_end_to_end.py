@@ -48,7 +48,11 @@ def test_a_dropped_file_runs_its_branch_and_refreshes_the_marts(tmp_path):
             return rows == [(25,)]
 
         wait_for(enrekang_published, timeout=360, interval=5, what="the marts to count the new file")
-        latest = graphql(port, WAREHOUSE)["data"]["assetOrError"]["assetMaterializations"]
+        # The file is swapped in before the step's materialisation event is written: wait for the event too.
+        latest = wait_for(
+            lambda: graphql(port, WAREHOUSE)["data"]["assetOrError"]["assetMaterializations"],
+            timeout=60, what="the publish's materialisation event",
+        )  # fmt: skip
         assert (
             latest and latest[0]["runId"] != ingest["runId"]
         )  # a refresh run of its own, asked for by the refresh sensor
