@@ -34,7 +34,7 @@ from dagster import (
     multi_asset,
 )
 
-from assets.metadata import arrow_column_schema
+from assets.metadata import lake_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
@@ -51,23 +51,23 @@ INGEST_SPECS = [
         SNAPSHOTS,
         group_name="ingest",
         skippable=True,  # materialised only when a file of the branch was accepted
-        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[SNAPSHOTS], SNAPSHOTS)},
+        metadata={"dagster/column_schema": lake_column_schema(SNAPSHOTS)},
         description="Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per "
-        "branch and snapshot date). No NIK, name or birth date.",
-        deps=["region_codes", "branch_registry"],
+        "branch and snapshot date). No NIK, name or birth date. Rows are judged against the reference data shipped "
+        "with the code (ucj_pipeline/reference), the same files the reference assets publish.",
         kinds={"parquet"},
     ),
     AssetSpec(
         lake.EXTRACT_FILES,
         group_name="ingest",
-        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.EXTRACT_FILES], lake.EXTRACT_FILES)},
+        metadata={"dagster/column_schema": lake_column_schema(lake.EXTRACT_FILES)},
         description="Ingest log: one row per delivered file with its hash, counts and outcome.",
         kinds={"parquet"},
     ),
     AssetSpec(
         lake.ROW_ISSUES,
         group_name="ingest",
-        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.ROW_ISSUES], lake.ROW_ISSUES)},
+        metadata={"dagster/column_schema": lake_column_schema(lake.ROW_ISSUES)},
         description="Rows quarantined (errors) or flagged (warnings) at ingest, with file, row number and rule.",
         kinds={"parquet"},
     ),
@@ -270,7 +270,7 @@ def _files_markdown(files: list[dict]) -> str:
     name="misnamed_extract_files",
     group_name="landing",
     kinds={"parquet"},
-    metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[lake.EXTRACT_FILES], "misnamed_extract_files")},
+    metadata={"dagster/column_schema": lake_column_schema(lake.EXTRACT_FILES, "misnamed_extract_files")},
     description="Landing-area entries rejected before reading: files whose names break the contract (unknown "
     "branch, bad date, unknown format), archived unread by content hash, and entries that are not regular files "
     "(links, directories, pipes), never followed and moved to set_aside/. Each gets a 'rejected' row in the ingest "

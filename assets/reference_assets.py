@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
-from assets.metadata import arrow_column_schema
+from assets.metadata import lake_column_schema
 from resources import PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.reference_data import REFERENCE_TABLES, reference_fingerprint
@@ -55,7 +55,7 @@ def _reference_asset(name: str) -> AssetsDefinition:
         group_name="reference",
         description=DESCRIPTIONS[name],
         kinds={"parquet"},
-        metadata={"dagster/column_schema": arrow_column_schema(lake.SCHEMAS[name], name)},
+        metadata={"dagster/column_schema": lake_column_schema(name)},
     )
     def _write(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
         path = lake.reference_path(settings.paths.lake, name)

@@ -3,7 +3,6 @@
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.sql_model_assets import SQL_MODELS
 from resources import PipelineSettings
 from ucj_pipeline.charts import markdown_image
 from ucj_pipeline.target_report import ReportData, draw_charts, write_report
@@ -19,8 +18,9 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
 
 def load_report_data(settings: PipelineSettings) -> ReportData:
     """The rows the report shows, read from the published ucj.duckdb: the report shows what BI tools see."""
-    source = {name: SQL_MODELS[name].publish_as for name in READS}
-    with duckdb.connect(str(settings.paths.warehouse), read_only=True) as con:
+    storage = settings.storage
+    source = {name: storage.published_name(name) for name in READS}
+    with storage.connect_published() as con:
         tracking = _rows(con, f"SELECT * FROM {source['target_tracking']}")
         with_target = [t["region_code"] for t in tracking if t["level"] in ("regency", "village_programme")]
         return ReportData(

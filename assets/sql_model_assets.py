@@ -23,9 +23,10 @@ from dagster import (
 
 from assets.metadata import column_schema
 from resources import PipelineSettings
+from ucj_pipeline import lake
 from ucj_pipeline.settings import PROJECT_ROOT
 from ucj_pipeline.sql_manifest import load_manifest
-from ucj_pipeline.sql_models import SqlModel, discover_models, run_model, topological_order
+from ucj_pipeline.sql_models import SqlModel, project_models, topological_order
 
 
 def _lineage(feeds: dict[str, list[list[str]]]) -> TableColumnLineage:
@@ -51,7 +52,7 @@ def _model_spec(model: SqlModel, known: dict) -> AssetSpec:
     return AssetSpec(
         key=model.name,
         group_name=model.layer,
-        deps=list(model.depends_on),
+        deps=[writer for name in model.depends_on for writer in lake.WRITERS.get(name, (name,))],
         description=model.description,
         kinds={"duckdb", "sql"},
         owners=["team:ucj-pipeline"],
@@ -67,7 +68,7 @@ def _model_spec(model: SqlModel, known: dict) -> AssetSpec:
     )
 
 
-SQL_MODELS = discover_models()
+SQL_MODELS = project_models()
 MANIFEST = load_manifest(SQL_MODELS)  # columns and lineage, without running DuckDB at import
 SQL_MODEL_COLUMNS = {name: [(c, t) for c, t in known["columns"]] for name, known in MANIFEST.items()}
 MODEL_ORDER = topological_order(SQL_MODELS)
@@ -87,7 +88,7 @@ def sql_models(context: AssetExecutionContext, settings: PipelineSettings):
     for name in (n for n in MODEL_ORDER if n in selected):
         model = SQL_MODELS[name]
         try:
-            result = run_model(model, SQL_MODELS, settings.paths.lake, as_of)
+            result = settings.storage.run_model(name, as_of)
         except duckdb.Error as error:
             raise Failure(
                 description=f"SQL model {name} ({model.path.relative_to(PROJECT_ROOT)}) failed: {error}. The models "

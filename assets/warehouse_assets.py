@@ -19,23 +19,43 @@ from dagster import (
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import REPORTING_DATE_METADATA, MartsQuality, PipelineSettings
+from ucj_pipeline.column_contract import contract, describe_columns
 from ucj_pipeline.configuration import load_configuration
-from ucj_pipeline.model_docs import describe_columns
-from ucj_pipeline.quality import SUITE_TABLES, SuiteResult, data_docs_site
-from ucj_pipeline.warehouse import PublishedTable, build_warehouse, swap_in, table_row_counts
+from ucj_pipeline.quality import Suite, SuiteResult, column_expectations, data_docs_site, table_expectations
+from ucj_pipeline.reference_data import RegionIndex, targets
+from ucj_pipeline.warehouse import build_warehouse, swap_in, table_row_counts
 
 PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
+PUBLISHED_AS = {m.name: m.publish_as for m in PUBLISHED}
+# A published table whose columns have tests in the contract gets a Great Expectations suite.
+SUITE_MODELS = [m.name for m in PUBLISHED if m.name in contract().tested_tables()]
 GE_CHECKS = [
     AssetCheckSpec(
         f"ge_{name}",
         asset="ucj_warehouse",
         blocking=True,
-        description=f"Great Expectations suite on {table} in the newly built file, before it is published: not-null "
-        "and unique keys, every region of the reference present, value ranges, percentages consistent with counts. "
-        "A failure keeps the last good ucj.duckdb published.",
+        description=f"Great Expectations suite on {PUBLISHED_AS[name]} in the newly built file, before it is "
+        "published: every column of the contract (schema.yml) present, its tests (not-null, unique, accepted values "
+        "and ranges, relationships), and the table's rules (every region of the reference present, percentages "
+        "consistent with counts). A failure keeps the last good ucj.duckdb published.",
     )
-    for name, table in SUITE_TABLES.items()
+    for name in SUITE_MODELS
 ]
+
+
+def published_suites() -> list[Suite]:
+    """The suites of the published tables, derived from the contract and the reference of this run."""
+    index = RegionIndex.load()
+    reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
+    return [
+        Suite(
+            name,
+            PUBLISHED_AS[name],
+            column_expectations(contract().columns(name), dict(SQL_MODEL_COLUMNS[name]), PUBLISHED_AS)
+            + table_expectations(name, reference, len(targets())),
+        )
+        for name in SUITE_MODELS
+    ]
 
 
 def _build_data_docs(context: AssetExecutionContext, marts_quality: MartsQuality) -> None:
@@ -55,7 +75,7 @@ def _check_results(
     checks = []
     for result in results:
         if not result.success:
-            context.log.warning(f"{SUITE_TABLES[result.table]}: " + "; ".join(result.failures))
+            context.log.warning(f"{PUBLISHED_AS[result.table]}: " + "; ".join(result.failures))
         checks.append(
             AssetCheckResult(
                 asset_key="ucj_warehouse",
@@ -63,7 +83,7 @@ def _check_results(
                 passed=result.success,
                 severity=AssetCheckSeverity.ERROR,
                 metadata={
-                    "table": SUITE_TABLES[result.table],
+                    "table": PUBLISHED_AS[result.table],
                     "expectations": result.evaluated,
                     "failed": len(result.failures),
                     "failures": MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
@@ -88,20 +108,14 @@ def _check_results(
 )
 def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, marts_quality: MartsQuality):
     paths = settings.paths
-    tables = [
-        PublishedTable(
-            model.publish_as,
-            model.read_sql(paths.lake),
-            model.description,
-            describe_columns([name for name, _ in SQL_MODEL_COLUMNS[model.name]], model.name),
-        )
-        for model in PUBLISHED
-    ]
+    tables = settings.storage.published_tables(
+        {m.name: describe_columns([name for name, _ in SQL_MODEL_COLUMNS[m.name]], m.name) for m in PUBLISHED}
+    )
     built = build_warehouse(tables, paths.warehouse)
     try:
         rows = table_row_counts(built)
         quality_dir = paths.home / "quality"
-        checks = _check_results(context, marts_quality.validate(built, quality_dir), quality_dir)
+        checks = _check_results(context, marts_quality.validate(built, quality_dir, published_suites()), quality_dir)
         failed = [c.check_name for c in checks if not c.passed]
         if failed:
             _build_data_docs(context, marts_quality)

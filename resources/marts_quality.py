@@ -20,8 +20,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from ucj_pipeline import quality_worker
-from ucj_pipeline.quality import SuiteResult
-from ucj_pipeline.reference_data import RegionIndex, targets
+from ucj_pipeline.quality import Suite, SuiteResult
 
 
 class MartsQuality(ConfigurableResource):
@@ -47,11 +46,9 @@ class MartsQuality(ConfigurableResource):
                 self._helper = None  # it died (killed, out of memory): the work is done here instead
         return function(*args)
 
-    def validate(self, built: Path, quality_dir: Path) -> list[SuiteResult]:
-        """The suites on `built`, against the region reference and the targets; results stored in `quality_dir`."""
-        index = RegionIndex.load()
-        reference = {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
-        return self._call(quality_worker.validate, built, quality_dir, reference, len(targets()))
+    def validate(self, built: Path, quality_dir: Path, suites: list[Suite]) -> list[SuiteResult]:
+        """The suites on `built`; results stored in `quality_dir`."""
+        return self._call(quality_worker.validate, built, quality_dir, suites)
 
     def build_data_docs(self) -> Path:
         """The Data Docs of the last validation (newest results of each suite only); returns the index page."""

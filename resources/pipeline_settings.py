@@ -30,6 +30,7 @@ from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_
 
 if TYPE_CHECKING:
     from ucj_pipeline.ingest import IngestSettings
+    from ucj_pipeline.storage import Storage
 
 AS_OF_DATE_TAG = "ucj/as_of_date"
 PUBLISHED_ASSET = AssetKey("ucj_warehouse")
@@ -74,6 +75,7 @@ class PipelineSettings(ConfigurableResource):
     )
 
     _run_as_of_date: str = PrivateAttr(default="")
+    _paths: UcjPaths | None = PrivateAttr(default=None)
     _held: ExitStack = PrivateAttr(default_factory=ExitStack)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -104,7 +106,18 @@ class PipelineSettings(ConfigurableResource):
 
     @property
     def paths(self) -> UcjPaths:
-        return UcjPaths(Path(self.ucj_home)).ensure()
+        """UCJ_HOME's folders, created (owner-only where private) the first time they are asked for."""
+        if self._paths is None:
+            self._paths = UcjPaths(Path(self.ucj_home)).ensure()
+        return self._paths
+
+    @property
+    def storage(self) -> Storage:
+        """The tables of UCJ_HOME: what assets, checks, the report and the publish read and write."""
+        from ucj_pipeline.sql_models import project_models
+        from ucj_pipeline.storage import Storage
+
+        return Storage(self.paths, project_models())
 
     def reporting_date(self) -> date:
         return parse_as_of(self._run_as_of_date)

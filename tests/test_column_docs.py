@@ -1,12 +1,14 @@
 """Every column of every asset is described with text meant for that table (dbt_like_sql/schema.yml), and the marts
 show which lake columns feed them (column lineage derived from the SQL)."""
 
-import yaml
 from dagster import AssetKey
 
+from ucj_pipeline.column_contract import contract, describe_columns
 from ucj_pipeline.definitions import defs
-from ucj_pipeline.model_docs import SHARED, _schema, documented_tables
-from ucj_pipeline.settings import SQL_MODELS_DIR
+
+
+def documented_tables() -> dict[str, dict[str, str]]:
+    return {table: contract().descriptions(table) for table in contract().tables}
 
 
 def table_assets() -> dict[str, list]:
@@ -30,12 +32,6 @@ def test_every_column_of_every_asset_is_described_for_its_own_table():
 
 
 def test_a_shared_definition_is_chosen_per_table_not_matched_by_name():
-    schema = _schema()
-    with open(SQL_MODELS_DIR / "schema.yml", encoding="utf-8") as f:
-        raw = yaml.safe_load(f)
-    for table, columns in raw["tables"].items():
-        for column, text in columns.items():
-            assert text != SHARED or column in schema["columns"], f"{table}.{column} is 'shared' with no definition"
     docs = documented_tables()
     # Names shared by unrelated columns: the participant's status is not the target's status rule; the log of
     # unusable entries is not the ingest log; a target's region is not any region.
@@ -47,8 +43,6 @@ def test_a_shared_definition_is_chosen_per_table_not_matched_by_name():
 
 def test_published_tables_carry_the_same_comments_for_bi_tools(tmp_path):
     # The DuckDB COMMENT ON texts come from the same lookup as the UI's column schemas.
-    from ucj_pipeline.model_docs import describe_columns
-
     columns = [c.name for c in table_assets()["coverage_regency"]]
     assert describe_columns(columns, "coverage_regency") == documented_tables()["coverage_regency"]
 

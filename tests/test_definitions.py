@@ -35,6 +35,7 @@ EXPECTED_CHECKS = {
     "branch_status:branches_fresh",
     "ucj_warehouse:ge_coverage_regency", "ucj_warehouse:ge_coverage_province", "ucj_warehouse:ge_coverage_national",
     "ucj_warehouse:ge_target_tracking",
+    "ucj_warehouse:ge_quality_ingest_log",
 }  # fmt: skip
 
 
@@ -63,6 +64,7 @@ def test_asset_checks():
         "ucj_warehouse:ge_coverage_province",
         "ucj_warehouse:ge_coverage_national",
         "ucj_warehouse:ge_target_tracking",
+        "ucj_warehouse:ge_quality_ingest_log",
     }
 
 

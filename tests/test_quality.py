@@ -3,13 +3,18 @@ copy of the published file."""
 
 import re
 import shutil
+from datetime import date
 
 import duckdb
 import pytest
 
+from assets.warehouse_assets import published_suites
 from tests.test_end_to_end import ucj
-from ucj_pipeline.quality import data_docs_site, reconciliation_mismatches, validate_published_marts
-from ucj_pipeline.reference_data import RegionIndex, targets
+from ucj_pipeline.quality import data_docs_site, validate_published_marts
+from ucj_pipeline.settings import UcjPaths
+from ucj_pipeline.sql_checks import discover_checks
+from ucj_pipeline.sql_models import project_models
+from ucj_pipeline.storage import Storage
 
 pytestmark = pytest.mark.slow(45)  # seconds, for the test order (conftest)
 
@@ -22,14 +27,9 @@ def published(tmp_path_factory):
     return home
 
 
-def reference() -> dict[str, list[str]]:
-    index = RegionIndex.load()
-    return {"regency": sorted(index.regencies), "province": sorted(index.provinces)}
-
-
 def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
     validation = validate_published_marts(
-        published / "warehouse" / "ucj.duckdb", tmp_path / "quality", reference(), len(targets())
+        published / "warehouse" / "ucj.duckdb", tmp_path / "quality", published_suites()
     )
     results, docs = validation.results, validation.build_data_docs()
     assert {r.table: (r.success, r.failures) for r in results} == {
@@ -37,6 +37,7 @@ def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
         "coverage_province": (True, []),
         "coverage_national": (True, []),
         "target_tracking": (True, []),
+        "quality_ingest_log": (True, []),
     }
     assert all(r.evaluated >= 4 for r in results)
     assert docs.exists() and "coverage_regency" in docs.read_text()
@@ -46,7 +47,7 @@ def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
 def test_data_docs_keep_the_newest_results_of_each_suite(published, tmp_path):
     quality, built = tmp_path / "quality", published / "warehouse" / "ucj.duckdb"
     for _ in range(3):
-        docs = validate_published_marts(built, quality, reference(), len(targets())).build_data_docs(keep=2)
+        docs = validate_published_marts(built, quality, published_suites()).build_data_docs(keep=2)
     stored = sorted(p.relative_to(quality) for p in quality.rglob("validations/coverage_regency/*/*/*.json"))
     pages = sorted(p for p in data_docs_site(quality).rglob("validations/coverage_regency/*/*/*.html"))
     assert len(stored) == 2 and len(pages) == 2, (stored, pages)
@@ -61,7 +62,7 @@ def test_suites_fail_with_a_readable_reason_on_a_corrupted_mart(published, tmp_p
         con.execute("DELETE FROM marts.coverage_regency WHERE regency_code = '73.16'")  # a regency goes missing
         con.execute("UPDATE marts.coverage_regency SET coverage_pct = 140 WHERE regency_code = '73.07'")
         con.execute("UPDATE marts.target_tracking SET status = 'fine' WHERE target_id = 'sinjai_plus_20_points'")
-    results = validate_published_marts(corrupted, tmp_path / "quality", reference(), len(targets())).results
+    results = validate_published_marts(corrupted, tmp_path / "quality", published_suites()).results
     by_table = {r.table: r for r in results}
     assert by_table["coverage_province"].success and by_table["coverage_national"].success
     regency = by_table["coverage_regency"]
@@ -76,20 +77,24 @@ def test_suites_fail_with_a_readable_reason_on_a_corrupted_mart(published, tmp_p
 
 
 def test_reconciliation_names_the_region_that_does_not_add_up(published, tmp_path):
-    models = published / "lake" / "models"
-    sources = {
-        level: f"read_parquet('{models}/coverage_{level}.parquet')" for level in ("regency", "province", "national")
-    }
-    assert reconciliation_mismatches("province", sources) == []
-    assert reconciliation_mismatches("national", sources) == []
+    home = tmp_path / "home"
+    shutil.copytree(published / "lake", home / "lake")
+    storage = Storage(UcjPaths(home), project_models())
+    checks = discover_checks(storage.models)
+    as_of = date(2025, 12, 31)
+    for name in ("province_equals_sum_of_regencies", "national_equals_sum_of_provinces"):
+        assert storage.run_check(checks[name], as_of).passed, name
 
-    corrupted = tmp_path / "coverage_province.parquet"
+    province = home / "lake" / "models" / "coverage_province.parquet"
     duckdb.sql(
         f"COPY (SELECT * REPLACE (covered_workers + CASE province_code WHEN '73' THEN 1 ELSE 0 END AS covered_workers) "
-        f"FROM {sources['province']}) TO '{corrupted}' (FORMAT parquet)"
+        f"FROM read_parquet('{province}')) TO '{tmp_path / 'corrupted.parquet'}' (FORMAT parquet)"
     )
-    sources["province"] = f"read_parquet('{corrupted}')"
-    [mismatch] = reconciliation_mismatches("province", sources)
-    assert mismatch.startswith("73: covered") and "sum of regencies" in mismatch
-    [national] = reconciliation_mismatches("national", sources)
-    assert national.startswith("ID: covered") and "sum of provinces" in national
+    shutil.move(tmp_path / "corrupted.parquet", province)
+    outcome = storage.run_check(checks["province_equals_sum_of_regencies"], as_of)
+    [(region, covered, sum_covered, *_)] = outcome.rows
+    assert region == "73" and covered == sum_covered + 1
+    assert outcome.columns[:3] == ["region_code", "covered_workers", "sum_of_regencies_covered_workers"]
+    assert "73 |" in outcome.as_markdown()
+    [(country, *_)] = storage.run_check(checks["national_equals_sum_of_provinces"], as_of).rows
+    assert country == "ID"

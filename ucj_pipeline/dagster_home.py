@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ucj_pipeline.leftovers import temporary_path
+from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.settings import PROJECT_ROOT, UcjPaths
 
 INSTANCE_CONFIGURATION = PROJECT_ROOT / "deploy" / "dagster.yaml"
@@ -43,7 +43,6 @@ def prepare_dagster_home(paths: UcjPaths) -> Path:
     wanted = local_instance_yaml()
     current = target.read_text() if target.exists() else None
     if current is None or (current.startswith((GENERATED_HEADER, *GENERATED_BEFORE)) and current != wanted):
-        partial = temporary_path(target)
-        partial.write_text(wanted)
-        os.replace(partial, target)
+        with written_atomically(target) as partial:
+            partial.write_text(wanted)
     return target

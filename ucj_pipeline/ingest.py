@@ -29,6 +29,7 @@ import polars as pl
 
 from ucj_pipeline import lake
 from ucj_pipeline.archive import ArchivedCopy, FileStillBeingWritten, NotARegularFile, archive_name, printable_name
+from ucj_pipeline.column_contract import contract
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
 from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
 from ucj_pipeline.landing_store import Delivery
@@ -145,33 +146,43 @@ def _row_issues(validation: RowValidation, extract: ExtractFile, file_hash: str)
     )
 
 
-PARTICIPANT_SQL = f"""
-SELECT
-    $branch_code::VARCHAR AS branch_code,
-    $snapshot_date::DATE AS snapshot_date,
-    {hmac_sql("nik")} AS participant_key,
-    sex,
-    CASE WHEN age_years < 25 THEN '15-24' WHEN age_years < 35 THEN '25-34' WHEN age_years < 45 THEN '35-44'
-         WHEN age_years < 55 THEN '45-54' WHEN age_years < 65 THEN '55-64' ELSE '65+' END AS age_band,
-    substr(region_code, 1, 5) AS regency_code,
-    CASE WHEN length(region_code) = 13 THEN region_code END AS village_code,
-    segment,
-    array_to_string(programs, ',') AS programs,
-    list_contains(programs, 'JKK') AS has_jkk,
-    list_contains(programs, 'JKM') AS has_jkm,
-    list_contains(programs, 'JHT') AS has_jht,
-    list_contains(programs, 'JP') AS has_jp,
-    list_contains(programs, 'JKP') AS has_jkp,
-    status,
-    funding_source,
-    category,
-    enrolment_date::DATE AS enrolment_date,
-    last_paid_month,
-    employer_npp,
-    $file_hash::VARCHAR AS source_file_hash,
-    source_row::BIGINT AS source_row
-FROM accepted_rows
-"""  # DuckDB keeps insertion order, so the file order survives without a sort
+# How each stored participant column is derived from the validated rows; the column contract (schema.yml) says
+# which columns are stored, in which order and with which type.
+PARTICIPANT_COLUMNS = {
+    "branch_code": "$branch_code",
+    "snapshot_date": "$snapshot_date",
+    "participant_key": hmac_sql("nik"),
+    "sex": "sex",
+    "age_band": "CASE WHEN age_years < 25 THEN '15-24' WHEN age_years < 35 THEN '25-34' WHEN age_years < 45 THEN "
+    "'35-44' WHEN age_years < 55 THEN '45-54' WHEN age_years < 65 THEN '55-64' ELSE '65+' END",
+    "regency_code": "substr(region_code, 1, 5)",
+    "village_code": "CASE WHEN length(region_code) = 13 THEN region_code END",
+    "segment": "segment",
+    "programs": "array_to_string(programs, ',')",
+    **{f"has_{p.lower()}": f"list_contains(programs, '{p}')" for p in ("JKK", "JKM", "JHT", "JP", "JKP")},
+    "status": "status",
+    "funding_source": "funding_source",
+    "category": "category",
+    "enrolment_date": "enrolment_date",
+    "last_paid_month": "last_paid_month",
+    "employer_npp": "employer_npp",
+    "source_file_hash": "$file_hash",
+    "source_row": "source_row",
+}
+
+
+def participant_sql(columns: list[tuple[str, str]]) -> str:
+    """The query writing a snapshot: every contract column, in the contract's order and type."""
+    underived = [name for name, _ in columns if name not in PARTICIPANT_COLUMNS]
+    unstored = set(PARTICIPANT_COLUMNS) - {name for name, _ in columns}
+    if underived or unstored:
+        raise ValueError(f"ingest derives {sorted(unstored)} that the contract does not store, and not "
+                         f"{underived} that it does")  # fmt: skip
+    select = ",\n    ".join(f"CAST({PARTICIPANT_COLUMNS[name]} AS {kind}) AS {name}" for name, kind in columns)
+    return f"SELECT\n    {select}\nFROM accepted_rows"  # DuckDB keeps insertion order: the file's order survives
+
+
+PARTICIPANT_SQL = participant_sql(contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS))
 
 
 def write_participant_snapshot(

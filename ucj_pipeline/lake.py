@@ -13,7 +13,6 @@ No personal data is ever written here: the NIK is a keyed hash, names and birth 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +20,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ucj_pipeline.leftovers import temporary_path
+from ucj_pipeline.column_contract import contract
+from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.sql_text import sql_string
 
 if TYPE_CHECKING:  # pandas and polars load only where frames are written
@@ -35,127 +35,26 @@ REFERENCE = "reference"
 MODELS = "models"
 HISTORY = "history"  # kept across runs and rebuilds of the published file: never deleted by the pipeline
 
-SCHEMAS: dict[str, pa.Schema] = {
-    PARTICIPANT_SNAPSHOTS: pa.schema(
-        [
-            ("branch_code", pa.string()),
-            ("snapshot_date", pa.date32()),
-            ("participant_key", pa.string()),
-            ("sex", pa.string()),
-            ("age_band", pa.string()),
-            ("regency_code", pa.string()),
-            ("village_code", pa.string()),
-            ("segment", pa.string()),
-            ("programs", pa.string()),
-            ("has_jkk", pa.bool_()),
-            ("has_jkm", pa.bool_()),
-            ("has_jht", pa.bool_()),
-            ("has_jp", pa.bool_()),
-            ("has_jkp", pa.bool_()),
-            ("status", pa.string()),
-            ("funding_source", pa.string()),
-            ("category", pa.string()),
-            ("enrolment_date", pa.date32()),
-            ("last_paid_month", pa.string()),
-            ("employer_npp", pa.string()),
-            ("source_file_hash", pa.string()),
-            ("source_row", pa.int64()),
-        ]
-    ),
-    EXTRACT_FILES: pa.schema(
-        [
-            ("file_name", pa.string()),
-            ("file_hash", pa.string()),
-            ("branch_code", pa.string()),
-            ("snapshot_date", pa.date32()),
-            ("resend", pa.int32()),
-            ("file_format", pa.string()),
-            ("received_at", pa.timestamp("us", tz="UTC")),
-            ("processed_at", pa.timestamp("us", tz="UTC")),
-            ("outcome", pa.string()),
-            ("rejection_rule", pa.string()),
-            ("reason", pa.string()),
-            ("rows_read", pa.int64()),
-            ("rows_accepted", pa.int64()),
-            ("rows_quarantined", pa.int64()),
-            ("rows_warned", pa.int64()),
-            ("extra_columns", pa.string()),
-            ("archived_as", pa.string()),
-        ]
-    ),
-    ROW_ISSUES: pa.schema(
-        [
-            ("file_name", pa.string()),
-            ("file_hash", pa.string()),
-            ("branch_code", pa.string()),
-            ("snapshot_date", pa.date32()),
-            ("source_row", pa.int64()),
-            ("severity", pa.string()),
-            ("column_name", pa.string()),
-            ("rule", pa.string()),
-            ("rule_description", pa.string()),
-            ("offending_value", pa.string()),
-        ]
-    ),
-    # Reference data, as the reference assets write it.
-    "region_codes": pa.schema(
-        [
-            ("region_code", pa.string()),
-            ("region_level", pa.string()),
-            ("region_name", pa.string()),
-            ("province_code", pa.string()),
-            ("regency_code", pa.string()),
-            ("district_code", pa.string()),
-        ]
-    ),
-    "branch_registry": pa.schema(
-        [
-            ("branch_code", pa.string()),
-            ("branch_name", pa.string()),
-            ("regional_office", pa.string()),
-        ]
-    ),
-    "branch_service_areas": pa.schema([("branch_code", pa.string()), ("regency_code", pa.string())]),
-    "worker_bases": pa.schema(
-        [
-            ("regency_code", pa.string()),
-            ("base_kind", pa.string()),
-            ("workers", pa.int64()),
-            ("reference_period", pa.string()),
-            ("source", pa.string()),
-            ("is_estimate", pa.bool_()),
-        ]
-    ),
-    "targets": pa.schema(
-        [
-            ("target_id", pa.string()),
-            ("target_name", pa.string()),
-            ("level", pa.string()),
-            ("region_code", pa.string()),
-            ("target_pct", pa.float64()),
-            ("target_workers_per_village", pa.int64()),
-            ("target_date", pa.date32()),
-            ("target_date_note", pa.string()),
-            ("baseline_pct", pa.float64()),
-            ("baseline_date", pa.date32()),
-            ("base_kind", pa.string()),
-            ("source_document", pa.string()),
-        ]
-    ),
-}
+# The tables ingest and the reference assets write; their columns, order and types are the column contract's.
+LAKE_TABLES = (
+    PARTICIPANT_SNAPSHOTS, EXTRACT_FILES, ROW_ISSUES,
+    "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
+)  # fmt: skip
+# Assets that write into a lake table, where it is not the table's own asset alone: what reads the table depends
+# on each of them.
+WRITERS: dict[str, tuple[str, ...]] = {EXTRACT_FILES: (EXTRACT_FILES, "misnamed_extract_files")}
+SCHEMAS: dict[str, pa.Schema] = {table: contract().arrow_schema(table) for table in LAKE_TABLES}
 
 
 def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: Path, schema: pa.Schema | None = None) -> Path:
     """Write atomically: readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if hasattr(frame, "to_arrow"):  # polars
         table = frame.to_arrow()
         table = table.select(schema.names).cast(schema) if schema is not None else table
     else:
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    tmp = temporary_path(path)
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with written_atomically(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
     return path
 
 
@@ -196,10 +95,8 @@ def history_glob(lake: Path, name: str) -> str:
 
 def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     """Write a DuckDB query's result atomically (temporary name, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_path(path)
-    con.execute(f"COPY ({query}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)", params)
-    os.replace(tmp, path)
+    with written_atomically(path) as tmp:
+        con.execute(f"COPY ({query}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)", params)
     return path
 
 

@@ -43,7 +43,7 @@ from ucj_pipeline.archive import (
     take_into_archive,
 )
 from ucj_pipeline.landing_files import DONE_MARKER, LandedFile
-from ucj_pipeline.leftovers import temporary_path
+from ucj_pipeline.leftovers import written_atomically
 
 OBJECT_STORE_SCHEMES = ("s3", "s3a", "gs", "az", "azure", "abfs", "abfss", "adl")
 
@@ -181,9 +181,8 @@ class LocalLanding:
     def deliver(self, source: Path, name: str | None = None) -> str:
         name = name or source.name
         target = self._folder() / name
-        partial = temporary_path(target)  # a hidden name until complete: never seen half-written
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
+        with written_atomically(target) as partial:  # a hidden name until complete: never seen half-written
+            shutil.copyfile(source, partial)
         (self._folder() / (name + DONE_MARKER)).touch()
         return name
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMPORARY = re.compile(r"\..+\.(?P<pid>[0-9]+)\.(?:tmp|building)", re.ASCII)
@@ -20,6 +22,20 @@ SCRATCH = re.compile(r"\.scratch\.(?P<pid>[0-9]+)\..*", re.ASCII)
 def temporary_path(target: Path, kind: str = "tmp") -> Path:
     """Where to write `target` before renaming it into place."""
     return target.with_name(f".{target.name}.{os.getpid()}.{kind}")
+
+
+@contextmanager
+def written_atomically(target: Path, kind: str = "tmp") -> Iterator[Path]:
+    """The one way the pipeline writes a file: the block writes the yielded temporary path beside `target`, which
+    is renamed over `target` when the block ends without error (readers see the old file or the new one, never
+    half of one) and deleted when it fails."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(target, kind)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def scratch_prefix() -> str:

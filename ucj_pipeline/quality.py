@@ -1,5 +1,5 @@
-"""Checks of the published figures, without Dagster: reconciliation of the coverage levels, and Great Expectations
-suites on the published marts.
+"""Great Expectations suites on the published marts, without Dagster: derived from the column contract's tests
+(schema.yml) and the tables' own rules. (Reconciliation checks are SQL files, `dbt_like_sql/checks/`.)
 
 Great Expectations 1.x validates pandas frames read from the published DuckDB file (its SQL datasource does not
 work with DuckDB). The GX context is configured in code; validation results and the Data Docs site are kept under
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from ucj_pipeline.column_contract import Column
 from ucj_pipeline.data_docs import make_offline
 
 if TYPE_CHECKING:
@@ -22,37 +23,6 @@ if TYPE_CHECKING:
 
 # |coverage_pct - 100 x covered / base| within half a unit of the last published decimal
 PCT_TOLERANCE = 0.0051
-
-RECONCILIATION_SQL = {
-    "province": """
-        SELECT p.province_code AS region, p.covered_workers, r.covered, p.worker_base, r.base
-        FROM {province} p
-        FULL JOIN (SELECT province_code, sum(covered_workers) covered, sum(worker_base) base
-                   FROM {regency} GROUP BY ALL) r USING (province_code)
-        WHERE p.covered_workers IS DISTINCT FROM r.covered OR p.worker_base IS DISTINCT FROM r.base
-    """,
-    "national": """
-        SELECT 'ID' AS region, n.covered_workers, p.covered, n.worker_base, p.base
-        FROM {national} n, (SELECT sum(covered_workers) covered, sum(worker_base) base FROM {province}) p
-        WHERE n.covered_workers IS DISTINCT FROM p.covered OR n.worker_base IS DISTINCT FROM p.base
-    """,
-}
-
-
-def reconciliation_mismatches(level: str, sources: dict[str, str]) -> list[str]:
-    """Regions whose covered workers or worker base differ from the sum of the level below, in words.
-
-    `level` is 'province' (against regencies) or 'national' (against provinces); `sources` maps regency, province
-    and national to DuckDB table expressions.
-    """
-    with duckdb.connect() as con:
-        con.execute("SET python_enable_replacements = false")
-        rows = con.execute(RECONCILIATION_SQL[level].format(**sources)).fetchall()
-    below = "regencies" if level == "province" else "provinces"
-    return [
-        f"{region}: covered {covered} vs sum of {below} {sum_covered}; base {base} vs sum of {below} {sum_base}"
-        for region, covered, sum_covered, base, sum_base in rows
-    ]
 
 
 @dataclass(frozen=True)
@@ -69,54 +39,75 @@ def _pct_deviation(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(coverage_pct_deviation=(frame["coverage_pct"].astype("float64") - exact).abs())
 
 
-def _expectations(table: str, reference: dict[str, list[str]], targets: int):
-    import great_expectations.expectations as gxe
-
-    def counts_and_pct(key: str) -> list:
-        return [
-            gxe.ExpectColumnValuesToNotBeNull(column=key),
-            gxe.ExpectColumnValuesToBeUnique(column=key),
-            gxe.ExpectColumnValuesToNotBeNull(column="covered_workers"),
-            gxe.ExpectColumnValuesToBeBetween(column="covered_workers", min_value=0),
-            gxe.ExpectColumnValuesToBeBetween(column="worker_base", min_value=1),
-            gxe.ExpectColumnValuesToBeBetween(column="coverage_pct", min_value=0, max_value=100),
-            gxe.ExpectColumnValuesToBeBetween(column="coverage_pct_deviation", min_value=0, max_value=PCT_TOLERANCE),
-        ]
-
-    if table == "coverage_regency":
-        return [
-            gxe.ExpectTableRowCountToEqual(value=len(reference["regency"])),
-            gxe.ExpectColumnDistinctValuesToEqualSet(column="regency_code", value_set=reference["regency"]),
-            *counts_and_pct("regency_code"),
-        ]
-    if table == "coverage_province":
-        return [
-            gxe.ExpectTableRowCountToEqual(value=len(reference["province"])),
-            gxe.ExpectColumnDistinctValuesToEqualSet(column="province_code", value_set=reference["province"]),
-            *counts_and_pct("province_code"),
-        ]
-    if table == "coverage_national":
-        return [gxe.ExpectTableRowCountToEqual(value=1), *counts_and_pct("country_code")]
-    if table == "target_tracking":
-        return [
-            gxe.ExpectTableRowCountToEqual(value=targets),
-            gxe.ExpectColumnValuesToNotBeNull(column="target_id"),
-            gxe.ExpectColumnValuesToBeUnique(column="target_id"),
-            gxe.ExpectColumnValuesToBeInSet(
-                column="status", value_set=["achieved", "on_track", "at_risk", "off_track"]
-            ),
-            gxe.ExpectColumnValuesToBeBetween(column="gap_workers", min_value=0),
-            gxe.ExpectColumnValuesToBeBetween(column="coverage_pct", min_value=0, max_value=100),
-        ]
-    raise ValueError(f"no suite for {table}")
+Expectation = tuple[str, dict]  # (GX expectation class, its arguments): plain data, built without importing GX
+PCT_CONSISTENT: Expectation = (
+    "ExpectColumnValuesToBeBetween",
+    {"column": "coverage_pct_deviation", "min_value": 0, "max_value": PCT_TOLERANCE},
+)
 
 
-SUITE_TABLES = {
-    "coverage_regency": "marts.coverage_regency",
-    "coverage_province": "marts.coverage_province",
-    "coverage_national": "marts.coverage_national",
-    "target_tracking": "marts.target_tracking",
-}
+@dataclass(frozen=True)
+class Suite:
+    """The suite of one published table: from the column contract, plus the table's rules against the reference."""
+
+    name: str  # the model
+    table: str  # its published name, schema.table
+    expectations: list[Expectation]
+
+
+def _test_expectation(column: str, test: str, argument, published: dict[str, str]) -> Expectation:
+    kwargs: dict = {"column": column}
+    if test == "not_null":
+        return "ExpectColumnValuesToNotBeNull", kwargs
+    if test == "unique":
+        return "ExpectColumnValuesToBeUnique", kwargs
+    if test == "accepted_values":
+        return "ExpectColumnValuesToBeInSet", {**kwargs, "value_set": list(argument)}
+    if test == "accepted_range":
+        return "ExpectColumnValuesToBeBetween", {**kwargs, **argument}
+    # relationships: the values must be in the published table it names, read from the built file. The set is
+    # limited to the values this table holds: the same verdict, without 80,000 village codes in every result page.
+    field, table = argument["field"], published[argument["to"]]
+    query = (f"SELECT DISTINCT {field} FROM {table} WHERE {field} IN (SELECT {column} FROM {{table}}) "
+             f"ORDER BY {field}")  # fmt: skip
+    return "ExpectColumnValuesToBeInSet", {**kwargs, "value_set_query": query}
+
+
+def column_expectations(columns: list[Column], types: dict[str, str], published: dict[str, str]) -> list[Expectation]:
+    """The contract's columns and tests as expectations: each column exists (its type and description are the
+    expectation's notes, which the Data Docs show), then its tests. `published`: model -> schema.table."""
+    expectations: list[Expectation] = []
+    for column in columns:
+        kind = column.type or types.get(column.name, "")
+        notes = {"notes": f"{kind}: {column.description}", "meta": {"type": kind, "description": column.description}}
+        expectations.append(("ExpectColumnToExist", {"column": column.name, **notes}))
+        expectations += [_test_expectation(column.name, t, a, published) for t, a in column.tests]
+    return expectations
+
+
+def table_expectations(name: str, reference: dict[str, list[str]], targets: int) -> list[Expectation]:
+    """Rules of a whole table: every region of the reference present once; percentages consistent with counts."""
+    complete = {"coverage_regency": "regency_code", "coverage_province": "province_code"}
+    if name in complete:
+        codes = reference[name.removeprefix("coverage_")]
+        return [
+            ("ExpectTableRowCountToEqual", {"value": len(codes)}),
+            ("ExpectColumnDistinctValuesToEqualSet", {"column": complete[name], "value_set": codes}),
+            PCT_CONSISTENT,
+        ]
+    if name == "coverage_national":
+        return [("ExpectTableRowCountToEqual", {"value": 1}), PCT_CONSISTENT]
+    if name == "target_tracking":
+        return [("ExpectTableRowCountToEqual", {"value": targets})]
+    return []
+
+
+def _resolved(con: duckdb.DuckDBPyConnection, expectation: Expectation, table: str) -> Expectation:
+    kind, kwargs = expectation
+    if "value_set_query" not in kwargs:
+        return expectation
+    values = [row[0] for row in con.execute(kwargs["value_set_query"].format(table=table)).fetchall()]
+    return kind, {**{k: v for k, v in kwargs.items() if k != "value_set_query"}, "value_set": values}
 
 
 def _describe_failure(result) -> str:
@@ -219,24 +210,25 @@ class MartsValidation:
         return site / "index.html"
 
 
-def validate_published_marts(
-    warehouse: Path, quality_dir: Path, reference: dict[str, list[str]], targets: int
-) -> MartsValidation:
+def validate_published_marts(warehouse: Path, quality_dir: Path, suites: list[Suite]) -> MartsValidation:
     """Run the suites on frames read from a built ucj.duckdb; results are stored under `quality_dir`."""
     import great_expectations as gx
+    import great_expectations.expectations as gxe
 
-    frames = {}
+    frames, plans = {}, {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for name, table in SUITE_TABLES.items():
-            frame = con.execute(f"SELECT * FROM {table}").df()
-            frames[name] = _pct_deviation(frame) if name != "target_tracking" else frame
+        for suite in suites:
+            frame = con.execute(f"SELECT * FROM {suite.table}").df()
+            frames[suite.name] = _pct_deviation(frame) if PCT_CONSISTENT in suite.expectations else frame
+            plans[suite.name] = [_resolved(con, e, suite.table) for e in suite.expectations]
 
     context = _gx_context(quality_dir)
     source = context.data_sources.add_pandas("published_marts")
     results = []
     for name, frame in frames.items():
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
-        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=_expectations(name, reference, targets)))
+        expectations = [getattr(gxe, kind)(**kwargs) for kind, kwargs in plans[name]]
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
         outcome = definition.run(batch_parameters={"dataframe": frame})  # stores the result for the Data Docs
         failures = [_describe_failure(r) for r in outcome.results if not r.success]

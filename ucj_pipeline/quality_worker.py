@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ucj_pipeline.quality import MartsValidation, SuiteResult, validate_published_marts
+from ucj_pipeline.quality import MartsValidation, Suite, SuiteResult, validate_published_marts
 
 _last: MartsValidation | None = None  # the validation whose Data Docs are built next
 
@@ -18,9 +18,9 @@ def prepare() -> None:
     import great_expectations  # noqa: F401 - the import is the work: it then costs nothing in `validate`
 
 
-def validate(warehouse: Path, quality_dir: Path, reference: dict[str, list[str]], targets: int) -> list[SuiteResult]:
+def validate(warehouse: Path, quality_dir: Path, suites: list[Suite]) -> list[SuiteResult]:
     global _last
-    _last = validate_published_marts(warehouse, quality_dir, reference, targets)
+    _last = validate_published_marts(warehouse, quality_dir, suites)
     return _last.results
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.reference_data import branch_service_areas, region_codes, worker_bases
 
 SNAPSHOT_DATES = (date(2025, 10, 31), date(2025, 11, 30), date(2025, 12, 31))
@@ -262,9 +263,8 @@ def write_extract(frame: pd.DataFrame, landing: Path, branch_code: str, snapshot
     path = landing / f"{branch_code}_{snapshot_date:%Y%m%d}.{suffix}"
     text = _format_dates(frame, style.date_format).to_csv(index=False, sep=style.delimiter)
     data = text.encode(style.encoding, errors="replace")
-    tmp = path.with_name("." + path.name + ".part")  # a half-written file never carries a valid name
-    tmp.write_bytes(gzip.compress(data, compresslevel=5, mtime=0) if style.gzip else data)
-    tmp.replace(path)
+    with written_atomically(path) as tmp:  # a half-written file never carries a valid name
+        tmp.write_bytes(gzip.compress(data, compresslevel=5, mtime=0) if style.gzip else data)
     return path
 
 

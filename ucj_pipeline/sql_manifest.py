@@ -22,7 +22,9 @@ MANIFEST = SQL_MODELS_DIR / "manifest.json"
 
 
 def _sql_hash(model: SqlModel) -> str:
-    return hashlib.sha256(model.sql.encode("utf-8")).hexdigest()
+    """What a model's columns depend on: its SQL and the contract's types of the lake tables it reads."""
+    sources = [f"{name}:{lake.SCHEMAS[name].types}" for name in model.depends_on if name in lake.SCHEMAS]
+    return hashlib.sha256("\n".join([model.sql, *sources]).encode("utf-8")).hexdigest()
 
 
 def build_manifest(models: dict[str, SqlModel]) -> dict[str, dict]:

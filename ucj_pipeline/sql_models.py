@@ -18,10 +18,10 @@ atomically, so runs never hold a lock on a shared database file.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -31,7 +31,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from ucj_pipeline import lake
-from ucj_pipeline.leftovers import temporary_path
+from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
 from ucj_pipeline.sql_text import sql_string
@@ -85,12 +85,13 @@ def table_dependencies(sql: str) -> set[str]:
     return names
 
 
-def _parse_header(sql: str) -> tuple[str, dict[str, str]]:
+def parse_header(sql: str, directive: re.Pattern = DIRECTIVE) -> tuple[str, dict[str, str]]:
+    """The leading comment of a SQL file: its description (the text) and its directives (`-- name: value`)."""
     description, directives = [], {}
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
-        match = DIRECTIVE.match(line)
+        match = directive.match(line)
         if match:
             directives[match[1]] = match[2]
         else:
@@ -98,12 +99,18 @@ def _parse_header(sql: str) -> tuple[str, dict[str, str]]:
     return " ".join(d for d in description if d), directives
 
 
+@cache
+def project_models() -> dict[str, SqlModel]:
+    """The project's models (discovered once per process)."""
+    return discover_models()
+
+
 def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
     models: dict[str, SqlModel] = {}
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
-            description, directives = _parse_header(sql)
+            description, directives = parse_header(sql)
             if not description:
                 raise ValueError(f"{path}: the header comment must say what one row is")
             materialized = directives.get("materialized", "table")
@@ -147,9 +154,9 @@ def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path 
 
 
 def connect_for_model(
-    model: SqlModel, models: dict[str, SqlModel], lake_root: Path | None, as_of_date: date
+    reads: tuple[str, ...], models: dict[str, SqlModel], lake_root: Path | None, as_of_date: date
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB where every table the model reads (transitively through views) exists.
+    """An in-memory DuckDB where every table a query `reads` (transitively through views) exists.
 
     Without a lake (`lake_root=None`) every source is empty and every model is inlined as a view: enough to
     know each model's columns and types without data.
@@ -175,7 +182,7 @@ def connect_for_model(
                 create(dependency)
             con.execute(f"CREATE VIEW {name} AS {upstream.sql}")
 
-    for dependency in model.depends_on:
+    for dependency in reads:
         create(dependency)
     return con
 
@@ -190,18 +197,16 @@ class ModelRun:
 def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> ModelRun:
     """Run a model: a table or history model writes its Parquet file; a view model is checked by describing and
     counting."""
-    with connect_for_model(model, models, lake_root, as_of_date) as con:
+    with connect_for_model(model.depends_on, models, lake_root, as_of_date) as con:
         columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
         if not model.is_stored:
             count = con.execute(f"SELECT count(*) FROM ({model.sql})").fetchall()[0][0]
             return ModelRun(count, columns, None)
         target = model.stored_path(lake_root, as_of_date)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temporary_path(target)
-        [(count,)] = con.execute(
-            f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
-        ).fetchall()  # COPY returns the rows it wrote
-    os.replace(tmp, target)
+        with written_atomically(target) as tmp:
+            [(count,)] = con.execute(
+                f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+            ).fetchall()  # COPY returns the rows it wrote
     return ModelRun(count, columns, target)
 
 
@@ -209,7 +214,7 @@ def describe_models(models: dict[str, SqlModel]) -> dict[str, list[tuple[str, st
     """Each model's (column, DuckDB type), derived from its SQL over empty sources."""
     described = {}
     for model in models.values():
-        with connect_for_model(model, models, None, date(2000, 1, 1)) as con:
+        with connect_for_model(model.depends_on, models, None, date(2000, 1, 1)) as con:
             described[model.name] = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {model.sql}").fetchall()]
     return described
 

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ucj_pipeline.charts import RenderedChart, regency_coverage_figure, render, target_trend_figure
-from ucj_pipeline.leftovers import temporary_path
+from ucj_pipeline.leftovers import written_atomically
 
 TRACKING_COLUMNS = [
     ("target_name", "Target"),
@@ -130,11 +130,9 @@ the sample data of <code>ucj sample</code> is synthetic.</p>
 
 def write_report(data: ReportData, charts: ReportCharts, folder: Path) -> Path:
     """Write the dated report and refresh `latest.html` beside it; returns the dated file."""
-    folder.mkdir(parents=True, exist_ok=True)
     page = render_report(data, charts)
     dated = folder / f"ucj_targets_{data.as_of_date}.html"
     for path in (dated, folder / "latest.html"):
-        tmp = temporary_path(path)
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(path)
+        with written_atomically(path) as tmp:
+            tmp.write_text(page, encoding="utf-8")
     return dated

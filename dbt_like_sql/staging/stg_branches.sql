@@ -1,4 +1,5 @@
 -- One row per branch office (Kantor Cabang) in the registry.
 -- materialized: view
-select branch_code, branch_name, regional_office
+-- Columns: those of the lake table branch_registry, as the column contract (schema.yml) defines them.
+select *
 from branch_registry

@@ -1,4 +1,5 @@
 -- One row per Kemendagri region (province, regency, district, village) with its parent codes.
 -- materialized: view
-select region_code, region_level, region_name, province_code, regency_code, district_code
+-- Columns: those of the lake table region_codes, as the column contract (schema.yml) defines them.
+select *
 from region_codes

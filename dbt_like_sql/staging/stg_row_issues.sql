@@ -1,14 +1,5 @@
 -- One row per (file row, broken rule): errors quarantined the row, warnings kept it. No personal values.
 -- materialized: view
-select
-    file_name,
-    file_hash,
-    branch_code,
-    snapshot_date,
-    source_row,
-    severity,
-    column_name,
-    rule,
-    rule_description,
-    offending_value
+-- Columns: those of the lake table row_issues, as the column contract (schema.yml) defines them.
+select *
 from row_issues
