@@ -30,7 +30,7 @@ from ucj_pipeline.configuration import Configuration, ConfigurationError, load_c
 from ucj_pipeline.dagster_home import prepare_dagster_home
 from ucj_pipeline.home_lock import HomeBusy
 from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
-from ucj_pipeline.settings import UcjPaths, private_umask, today_in_jakarta
+from ucj_pipeline.settings import WORKSPACE_FILE, UcjPaths, private_umask, today_in_jakarta
 
 # The CLI shows Dagster's INFO events (files, outcomes, warnings); DEBUG events stay in the instance and the UI.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -284,9 +284,8 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
     # create it (a half-made SQLite schema); then the lock is released for the long-lived processes.
     with _home_alone(config, "ucj ui (first start)") as (paths, _):
         pass
-    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
     dagster = str(Path(sys.executable).parent / "dagster")
-    command = [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)]
+    command = [dagster, "dev", "-w", str(WORKSPACE_FILE), "-h", args.host, "-p", str(args.port)]
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"WARNING: the Dagster UI has no login; on {args.host} anyone who reaches it can launch and wipe runs. "
               "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).", file=sys.stderr)  # fmt: skip

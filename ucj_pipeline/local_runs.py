@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRun, Definitions, JobDefinition
 from dagster._core.definitions.job_base import InMemoryJob
@@ -21,14 +20,15 @@ from dagster._core.origin import JobPythonOrigin
 from dagster._core.remote_origin import RemoteRepositoryOrigin
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
-WORKSPACE = Path(__file__).resolve().parent.parent / "workspace.yaml"
+from ucj_pipeline.settings import PROJECT_ROOT, WORKSPACE_FILE
+
 MODULE, ATTRIBUTE = "ucj_pipeline.definitions", "defs"
 REPOSITORY = "__repository__"  # the name Dagster gives the repository of a `Definitions` object
 
 
 @cache
 def _code_location():
-    [origin] = location_origins_from_yaml_paths([str(WORKSPACE)])
+    [origin] = location_origins_from_yaml_paths([str(WORKSPACE_FILE)])
     return origin
 
 
@@ -50,7 +50,7 @@ def execute_as_code_location_run(
     origin = _code_location()
     remote_origin = RemoteRepositoryOrigin(origin, REPOSITORY).get_job_origin(job_name)
     python_origin = (
-        ReconstructableRepository.for_module(MODULE, ATTRIBUTE, working_directory=str(WORKSPACE.parent))
+        ReconstructableRepository.for_module(MODULE, ATTRIBUTE, working_directory=str(PROJECT_ROOT))
         .get_reconstructable_job(job_name)
         .get_python_origin()
     )

@@ -9,7 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQL_MODELS_DIR = PROJECT_ROOT / "dbt_like_sql"
+SQL_MODELS_DIR = PROJECT_ROOT / "dbt_like_sql"  # a package beside this one, installed with it
+# The code location as `ucj ui` serves it: a link to the repository's workspace.yaml (a copy when installed).
+WORKSPACE_FILE = Path(__file__).resolve().parent / "workspace.yaml"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

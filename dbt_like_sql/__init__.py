@@ -1,0 +1,1 @@
+"""The SQL project (dbt-style models, checks and the column contract), shipped with the package as data."""
