@@ -19,13 +19,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagster import AssetKey, ConfigurableResource, DagsterInstance, Failure, InitResourceContext
+from dagster import AssetKey, ConfigurableResource, DagsterInstance, EnvVar, Failure, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from ucj_pipeline import home_lock
 from ucj_pipeline.configuration import DEFAULT_LOCK_WAIT_SECONDS, load_configuration
 from ucj_pipeline.leftovers import remove_leftovers
-from ucj_pipeline.pseudonymise import pseudonymisation_key
+from ucj_pipeline.pseudonymise import KEY_ENV, pseudonymisation_key
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of, today_in_jakarta
 
 if TYPE_CHECKING:
@@ -62,6 +62,11 @@ class PipelineSettings(ConfigurableResource):
     """Where the pipeline writes (UCJ_HOME) and how it judges: the reporting date and quarantine threshold."""
 
     ucj_home: str = Field(description="Folder holding landing/, archive/, lake/ and warehouse/ (UCJ_HOME).")
+    pseudonym_key: str = Field(
+        default="",
+        description="The HMAC key that pseudonymises NIKs: EnvVar('UCJ_PSEUDONYM_KEY'), read when a run starts and "
+        "never shown; empty means the public development key (with a loud warning).",
+    )
     quarantine_threshold: float = Field(
         default=DEFAULT_QUARANTINE_THRESHOLD,
         ge=0.0,
@@ -98,6 +103,7 @@ class PipelineSettings(ConfigurableResource):
         config = load_configuration()
         values = {
             "ucj_home": str(config.home),
+            "pseudonym_key": EnvVar(KEY_ENV) if config.pseudonym_key else "",
             "quarantine_threshold": config.quarantine_threshold,
             "lock_wait_seconds": config.lock_wait_seconds,
         }
@@ -125,10 +131,9 @@ class PipelineSettings(ConfigurableResource):
     def ingest_settings(self) -> IngestSettings:
         from ucj_pipeline.ingest import IngestSettings  # pandas, polars, Pandera: only where a run ingests
 
-        # The key is read from the environment at run time, never stored in the resource (whose configuration the
-        # UI shows); it was checked when the definitions loaded.
+        # The key is an EnvVar: Dagster reads it when the run starts and shows only the variable's name.
         return IngestSettings(
             paths=self.paths,
-            pseudonym_key=pseudonymisation_key(load_configuration().pseudonym_key),
+            pseudonym_key=pseudonymisation_key(self.pseudonym_key),
             quarantine_threshold=self.quarantine_threshold,
         )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ucj_pipeline import home_lock
 from ucj_pipeline.archive import printable_name
-from ucj_pipeline.configuration import Configuration, ConfigurationError, load_configuration
+from ucj_pipeline.configuration import DEFAULT_DATA_DOCS_URL, Configuration, ConfigurationError, load_configuration
 from ucj_pipeline.dagster_home import prepare_dagster_home
 from ucj_pipeline.home_lock import HomeBusy
 from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
@@ -84,7 +84,7 @@ def _home_alone(config: Configuration, command: str):
         removed = remove_leftovers([paths.lake, paths.warehouse_dir, paths.archive, paths.tmp, paths.reports])
         if removed:
             print(f"removed {len(removed)} temporary file(s) left by interrupted runs")
-        prepare_dagster_home(paths)
+        prepare_dagster_home(config.dagster_home)
         instance = DagsterInstance.get()
         _fail_dead_runs(instance)
         yield paths, instance
@@ -291,8 +291,9 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
               "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).", file=sys.stderr)  # fmt: skip
     docs_port = args.docs_port or args.port + 1
     _serve_data_docs(paths, docs_port)
-    os.environ.setdefault("UCJ_DATA_DOCS_URL", f"http://127.0.0.1:{docs_port}/")  # what the runs link to
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={paths.dagster_home}); Ctrl-C stops it")
+    if config.data_docs_url == DEFAULT_DATA_DOCS_URL:  # not configured: the runs link to this server
+        os.environ["UCJ_DATA_DOCS_URL"] = f"http://127.0.0.1:{docs_port}/"  # passed on to `dagster dev`
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={config.dagster_home}); Ctrl-C stops it")
     print(f"Great Expectations Data Docs on http://127.0.0.1:{docs_port}/index.html (this machine only)")
     os.execv(command[0], command)
     return 0

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ucj_pipeline.landing_store import check_location, shown_location
+from ucj_pipeline.pseudonymise import KEY_ENV, MIN_KEY_LENGTH
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
 
-KEY_ENV = "UCJ_PSEUDONYM_KEY"
-MIN_KEY_LENGTH = 16
 DEFAULT_SETTLE_SECONDS = 30.0
 # Dagster's sensor daemon looks at its sensors every 5 s; an interval equal to that loop skips every other look (a
 # look due at 5.0 s comes at 4.99 s), so the default is below it: every look of the daemon evaluates the sensors.
@@ -46,6 +45,7 @@ class Configuration:
     data_docs_url: str  # where the Data Docs site is served (`ucj ui` serves it; a proxy in production)
     landing_url: str = ""  # empty: the folder UCJ_HOME/landing; else a folder or file://, s3://, gs://, az:// URL
     celery_broker: str = ""  # empty: runs execute their steps in their own process (one machine)
+    dagster_home: Path = Path("data/dagster_home")  # DAGSTER_HOME, else UCJ_HOME/dagster_home
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
@@ -120,4 +120,5 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         data_docs_url=docs_url.rstrip("/") + "/",
         landing_url=landing_url,
         celery_broker=broker,
+        dagster_home=Path(env.get("DAGSTER_HOME", "").strip() or Path(home) / "dagster_home").expanduser().resolve(),
     )

@@ -15,7 +15,6 @@ from pathlib import Path
 import yaml
 
 from ucj_pipeline.leftovers import written_atomically
-from ucj_pipeline.settings import UcjPaths
 
 # A link to deploy/dagster.yaml in the repository, a copy of it in an installed package.
 INSTANCE_CONFIGURATION = Path(__file__).resolve().parent / "instance.yaml"
@@ -33,9 +32,10 @@ def local_instance_yaml(production: Path = INSTANCE_CONFIGURATION) -> str:
     )
 
 
-def prepare_dagster_home(paths: UcjPaths) -> Path:
-    """Create the instance's home owner-only, point DAGSTER_HOME at it, and write its generated dagster.yaml."""
-    home = paths.dagster_home
+def prepare_dagster_home(home: Path) -> Path:
+    """Create the instance's home owner-only, point DAGSTER_HOME at it (for this process and the ones it starts),
+    and write its generated dagster.yaml."""
+    home = home.resolve()
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     if home.stat().st_mode & 0o077:
         home.chmod(0o700)  # run logs and storage name files and branches: owner-only

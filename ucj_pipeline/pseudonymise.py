@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 
 KEY_ENV = "UCJ_PSEUDONYM_KEY"
 DEV_KEY = "ucj-development-key-not-for-production"
@@ -17,10 +16,9 @@ MIN_KEY_LENGTH = 16
 log = logging.getLogger(__name__)
 
 
-def pseudonymisation_key(configured: str | None = None) -> bytes:
-    """The HMAC key: `configured` (checked by `configuration.load_configuration`), else UCJ_PSEUDONYM_KEY, else the
-    public development key with a loud warning."""
-    key = os.environ.get(KEY_ENV, "") if configured is None else configured
+def pseudonymisation_key(key: str) -> bytes:
+    """The HMAC key from UCJ_PSEUDONYM_KEY, as `configuration.load_configuration` read it; when it is empty, the
+    public development key, with a loud warning."""
     if not key:
         log.warning(
             "!!! %s is not set: pseudonymising NIKs with the PUBLIC DEVELOPMENT KEY. Anyone can reverse these "

@@ -31,10 +31,6 @@ class UcjPaths:
 
     home: Path
 
-    @classmethod
-    def from_env(cls) -> UcjPaths:
-        return cls(Path(os.environ.get("UCJ_HOME", "./data")).resolve())
-
     @property
     def landing(self) -> Path:
         return self.home / "landing"
@@ -68,10 +64,6 @@ class UcjPaths:
     @property
     def reports(self) -> Path:
         return self.home / "reports"
-
-    @property
-    def dagster_home(self) -> Path:
-        return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster_home").resolve()
 
     def ensure(self) -> UcjPaths:
         """Create the folders owner-only. The archive (raw NIKs, names, birth dates), the lake, scratch space and

@@ -1,0 +1,53 @@
+"""Configuration in one place: `ucj_pipeline.configuration` is the only module that reads the environment, and the
+resources carry what it checked, the secret as an EnvVar (the UI shows its name, never its value)."""
+
+import ast
+from pathlib import Path
+
+from dagster import EnvVar
+
+from resources import PipelineSettings
+from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.settings import PROJECT_ROOT
+
+PACKAGES = ("ucj_pipeline", "assets", "resources", "schedules")
+
+
+def environment_reads(path: Path) -> list[int]:
+    """Lines that read os.environ or os.getenv (assigning into os.environ, for a child process, is not a read)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    written = {id(t.value) for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets
+               if isinstance(t, ast.Subscript)}  # fmt: skip
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and id(node) not in written:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_configuration_module_reads_the_environment():
+    readers = {
+        str(path.relative_to(PROJECT_ROOT)): lines
+        for package in PACKAGES
+        for path in sorted((PROJECT_ROOT / package).glob("*.py"))
+        if (lines := environment_reads(path))
+    }
+    assert readers == {
+        "ucj_pipeline/configuration.py": [environment_reads(PROJECT_ROOT / "ucj_pipeline/configuration.py")[0]]
+    }
+
+
+def test_the_key_reaches_the_resource_as_an_env_var_and_is_read_when_a_run_starts(monkeypatch, tmp_path):
+    monkeypatch.setenv("UCJ_HOME", str(tmp_path))
+    monkeypatch.setenv("UCJ_PSEUDONYM_KEY", "a-secret-of-twenty-chars")
+    settings = PipelineSettings.from_env()
+    assert isinstance(settings.pseudonym_key, EnvVar) and settings.pseudonym_key.env_var_name == "UCJ_PSEUDONYM_KEY"
+    assert "a-secret" not in repr(settings)
+    monkeypatch.delenv("UCJ_PSEUDONYM_KEY")
+    assert PipelineSettings.from_env().pseudonym_key == ""  # the development key, loudly, at ingest
+
+
+def test_dagster_home_is_part_of_the_checked_configuration(tmp_path):
+    assert load_configuration({"UCJ_HOME": str(tmp_path)}).dagster_home == tmp_path.resolve() / "dagster_home"
+    elsewhere = tmp_path / "instance"
+    assert load_configuration({"UCJ_HOME": str(tmp_path), "DAGSTER_HOME": str(elsewhere)}).dagster_home == elsewhere
