@@ -63,8 +63,9 @@ def _build_data_docs(context: AssetExecutionContext, marts_quality: MartsQuality
     try:
         marts_quality.build_data_docs()
     except Exception as error:  # noqa: BLE001 - any failure of GX's renderer
-        context.log.warning(f"Data Docs not rebuilt ({type(error).__name__}: {error}); the checks and the "
-                            "published file are unaffected")  # fmt: skip
+        context.log.warning(
+            f"Data Docs not rebuilt ({type(error).__name__}: {error}); the checks and the published file are unaffected"
+        )
 
 
 def _check_results(

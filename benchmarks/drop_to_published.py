@@ -54,8 +54,13 @@ def in_one_process(home: Path, outbox: Path) -> float:
     """The same kind of drop processed by `ucj run` (ingest both branches, refresh, publish) in one process."""
     count = drop_pair(home, outbox, 28)
     started = time.monotonic()
-    subprocess.run([str(BIN / "ucj"), "run"], env={"UCJ_HOME": str(home), "PATH": str(BIN)}, check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [str(BIN / "ucj"), "run"],
+        env={"UCJ_HOME": str(home), "PATH": str(BIN)},
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     took = time.monotonic() - started
     assert sinjai_covered(home) == count, "ucj run did not publish the drop"
     return took
@@ -77,10 +82,14 @@ def main() -> None:
         shutil.copytree(home, copy, ignore=shutil.ignore_patterns("dagster_dev.log"))
         baseline = in_one_process(copy, outbox)
         median = statistics.median(took)
-        print(f"drop to published under the daemon: median {median:.1f} s, worst {max(took):.1f} s, "
-              f"best {min(took):.1f} s")  # fmt: skip
-        print(f"the same drop through `ucj run` in one process: {baseline:.1f} s; "
-              f"daemon / one process: {median / baseline:.1f}x (median)")  # fmt: skip
+        print(
+            f"drop to published under the daemon: median {median:.1f} s, worst {max(took):.1f} s, "
+            f"best {min(took):.1f} s"
+        )
+        print(
+            f"the same drop through `ucj run` in one process: {baseline:.1f} s; "
+            f"daemon / one process: {median / baseline:.1f}x (median)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

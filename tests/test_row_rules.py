@@ -5,7 +5,8 @@ import pytest
 from tests.factories import make_nik, row, write_extract
 from ucj_pipeline.extract_reader import read_extract
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_rules import RULES, prepare_rows, validate_rows
+from ucj_pipeline.row_preparation import prepare_rows
+from ucj_pipeline.row_rules import RULES, validate_rows
 
 SNAPSHOT = date(2025, 12, 31)
 

@@ -28,9 +28,11 @@ from ucj_pipeline import home_lock
 from ucj_pipeline.archive import printable_name
 from ucj_pipeline.configuration import DEFAULT_DATA_DOCS_URL, Configuration, ConfigurationError, load_configuration
 from ucj_pipeline.dagster_home import prepare_dagster_home
+from ucj_pipeline.data_docs import serve_data_docs
 from ucj_pipeline.home_lock import HomeBusy
 from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
 from ucj_pipeline.settings import WORKSPACE_FILE, UcjPaths, private_umask, today_in_jakarta
+from ucj_pipeline.status_command import cmd_status
 
 # The CLI shows Dagster's INFO events (files, outcomes, warnings); DEBUG events stay in the instance and the UI.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -154,9 +156,12 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
         landing_area = LandingArea(location=config.landing_url or str(paths.landing), settle_seconds=0)
         defs = build_definitions(settings, landing_area, in_process_executor)  # this command is the one process
         plan = plan_landing_runs(
-            landing_area.ready_files(), {}, known_branch_codes(), set(instance.get_dynamic_partitions("branch")),
+            landing_area.ready_files(),
+            {},
+            known_branch_codes(),
+            set(instance.get_dynamic_partitions("branch")),
             today_in_jakarta(),  # the contract's "future" is today's, not the reporting date's
-        )  # fmt: skip
+        )
         if plan.new_branches:
             instance.add_dynamic_partitions("branch", plan.new_branches)
         ok = True
@@ -208,77 +213,6 @@ def cmd_backfill(args: argparse.Namespace, config: Configuration) -> int:
     return EXIT_PUBLISHED if all(results) else EXIT_FAILED
 
 
-def _print_table(rows: list[tuple], headers: list[str]) -> None:
-    text = [
-        [
-            ("" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if isinstance(v, float) else str(v))
-            for v in row
-        ]
-        for row in rows
-    ]
-    widths = [max(len(h), *(len(r[i]) for r in text)) if text else len(h) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in text:
-        print(
-            "  ".join(
-                v.rjust(w) if v.replace(",", "").replace(".", "").isdigit() else v.ljust(w)
-                for v, w in zip(row, widths, strict=True)
-            )
-        )
-
-
-def cmd_status(args: argparse.Namespace, config: Configuration) -> int:
-    import duckdb
-
-    paths = UcjPaths(config.home)
-    if not paths.warehouse.exists():
-        print(f"No published warehouse at {paths.warehouse}: run `ucj run` first.", file=sys.stderr)
-        return 1
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        _print_targets(con)
-        national = con.execute(
-            "SELECT as_of_date, covered_workers, worker_base, coverage_pct, has_stale_data FROM marts.coverage_national"
-        ).fetchall()[0]
-        print(f"\nUCJ coverage as of {national[0]}  (synthetic sample data unless you loaded real extracts)\n")
-        print(
-            f"Indonesia: {national[1]:,} covered of {national[2]:,} workers = {national[3]}%"
-            + ("  [some branches stale or missing]" if national[4] else "")
-        )
-        where = "WHERE province_code = ?" if args.province else "WHERE covered_workers > 0" if not args.all else ""
-        params = [args.province] if args.province else []
-        provinces = con.execute(
-            "SELECT province_code, province_name, covered_workers, worker_base, coverage_pct, stale_branches, "
-            f"missing_branches FROM marts.coverage_province {where} ORDER BY province_code",
-            params,
-        ).fetchall()
-        print("\nCoverage by province")
-        _print_table(provinces, ["code", "province", "covered", "worker base", "coverage %", "stale", "missing"])
-        regencies = con.execute(
-            "SELECT regency_code, regency_name, covered_workers, worker_base, coverage_pct, "
-            "CASE WHEN worker_base_is_estimate THEN 'estimate' ELSE 'BPS' END, stale_branches, missing_branches "
-            f"FROM marts.coverage_regency {where} ORDER BY regency_code",
-            params,
-        ).fetchall()
-        print("\nCoverage by regency")
-        _print_table(regencies, ["code", "regency", "covered", "worker base", "coverage %", "base", "stale", "missing"])
-    return 0
-
-
-def _print_targets(con) -> None:
-    rows = con.execute(
-        "SELECT target_id, region_name, coverage_pct, target_pct, target_date, gap_workers, required_monthly_net_new, "
-        "recent_monthly_net_change, projected_coverage_pct, status FROM marts.target_tracking"
-    ).fetchall()
-    as_of = con.execute("SELECT max(as_of_date) FROM marts.target_tracking").fetchall()[0][0]
-    print(f"Target tracking as of {as_of}  (marts.target_tracking; report: $UCJ_HOME/reports/latest.html)\n")
-    _print_table(
-        rows,
-        ["target", "region", "now %", "target %", "by", "workers needed", "needed/month", "pace/month",
-         "projected %", "status"],
-    )  # fmt: skip
-
-
 def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
     # The first start creates the instance storage: under the home's lock, so two first starts cannot both
     # create it (a half-made SQLite schema); then the lock is released for the long-lived processes.
@@ -287,33 +221,19 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
     dagster = str(Path(sys.executable).parent / "dagster")
     command = [dagster, "dev", "-w", str(WORKSPACE_FILE), "-h", args.host, "-p", str(args.port)]
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"WARNING: the Dagster UI has no login; on {args.host} anyone who reaches it can launch and wipe runs. "
-              "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).", file=sys.stderr)  # fmt: skip
+        print(
+            f"WARNING: the Dagster UI has no login; on {args.host} anyone who reaches it can launch and wipe runs. "
+            "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).",
+            file=sys.stderr,
+        )
     docs_port = args.docs_port or args.port + 1
-    _serve_data_docs(paths, docs_port)
+    serve_data_docs(paths.home / "quality", docs_port)
     if config.data_docs_url == DEFAULT_DATA_DOCS_URL:  # not configured: the runs link to this server
         os.environ["UCJ_DATA_DOCS_URL"] = f"http://127.0.0.1:{docs_port}/"  # passed on to `dagster dev`
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={config.dagster_home}); Ctrl-C stops it")
     print(f"Great Expectations Data Docs on http://127.0.0.1:{docs_port}/index.html (this machine only)")
     os.execv(command[0], command)
     return 0
-
-
-def _serve_data_docs(paths: UcjPaths, port: int) -> None:
-    """Serve the Data Docs site (and nothing else of UCJ_HOME) on 127.0.0.1, so the link in the UI opens them. The
-    server is a child in the same process group as `dagster dev`: Ctrl-C, or stopping the group, stops it too."""
-    import subprocess
-
-    from ucj_pipeline.quality import data_docs_site
-
-    site = data_docs_site(paths.home / "quality")
-    site.mkdir(parents=True, exist_ok=True)
-    index = site / "index.html"
-    if not index.exists():
-        index.write_text("<!doctype html><title>Data Docs</title><p>No Great Expectations run yet: the first "
-                         "refresh builds the Data Docs here.</p>")  # fmt: skip
-    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)]
-    subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def cmd_check(args: argparse.Namespace, config: Configuration) -> int:
@@ -361,10 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     ui.set_defaults(func=cmd_ui)
     for command in (run, backfill, ui):
         command.add_argument(
-            "--lock-wait", type=float, default=None, metavar="SECONDS",
+            "--lock-wait",
+            type=float,
+            default=None,
+            metavar="SECONDS",
             help="how long to wait while another ucj command holds UCJ_HOME (default UCJ_LOCK_WAIT_SECONDS, "
             "3600; 0 refuses at once)",
-        )  # fmt: skip
+        )
     args = parser.parse_args(argv)
     private_umask()
     try:

@@ -69,8 +69,9 @@ class ColumnContract:
                     raise ContractError(f"schema.yml: {table}.{name} is '{SHARED}' but the glossary has no {name}")
                 kind = entry.get("type")
                 if kind is not None and kind not in ARROW_TYPES:
-                    raise ContractError(f"schema.yml: {table}.{name} has type {kind!r}; lake columns may be "
-                                        f"{', '.join(ARROW_TYPES)}")  # fmt: skip
+                    raise ContractError(
+                        f"schema.yml: {table}.{name} has type {kind!r}; lake columns may be {', '.join(ARROW_TYPES)}"
+                    )
                 tests = tuple(_test(table, name, t) for t in entry.get("tests", ()))
                 parsed.append(Column(str(name), str(glossary[name] if text == SHARED else text), kind, tests))
             self.tables[table] = parsed

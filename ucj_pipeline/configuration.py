@@ -89,16 +89,35 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
     if key and len(key) < MIN_KEY_LENGTH:
         problems.append(f"{KEY_ENV} is set but shorter than {MIN_KEY_LENGTH} characters (its value is not shown)")
     threshold = _number(
-        env, "UCJ_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD, 0.0, 1.0,
-        "a share between 0 and 1 (5% is 0.05)", problems,
-    )  # fmt: skip
+        env,
+        "UCJ_QUARANTINE_THRESHOLD",
+        DEFAULT_QUARANTINE_THRESHOLD,
+        0.0,
+        1.0,
+        "a share between 0 and 1 (5% is 0.05)",
+        problems,
+    )
     settle = _number(env, "UCJ_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, 0, 86400, "seconds from 0 to 86400", problems)
-    interval = _number(env, "UCJ_SENSOR_INTERVAL_SECONDS", DEFAULT_SENSOR_INTERVAL_SECONDS, 1, 86400,
-                       "whole seconds from 1 to 86400", problems)  # fmt: skip
+    interval = _number(
+        env,
+        "UCJ_SENSOR_INTERVAL_SECONDS",
+        DEFAULT_SENSOR_INTERVAL_SECONDS,
+        1,
+        86400,
+        "whole seconds from 1 to 86400",
+        problems,
+    )
     if interval != int(interval):
         problems.append(f"UCJ_SENSOR_INTERVAL_SECONDS={env['UCJ_SENSOR_INTERVAL_SECONDS']!r} is not whole seconds")
-    wait = _number(env, "UCJ_LOCK_WAIT_SECONDS", DEFAULT_LOCK_WAIT_SECONDS, 0, 7 * 86400,
-                   "seconds from 0 (refuse at once) to 604800", problems)  # fmt: skip
+    wait = _number(
+        env,
+        "UCJ_LOCK_WAIT_SECONDS",
+        DEFAULT_LOCK_WAIT_SECONDS,
+        0,
+        7 * 86400,
+        "seconds from 0 (refuse at once) to 604800",
+        problems,
+    )
     docs_url = env.get("UCJ_DATA_DOCS_URL", "").strip() or DEFAULT_DATA_DOCS_URL
     if not re.fullmatch(r"https?://[^\s\"'<>]+", docs_url):
         problems.append(f"UCJ_DATA_DOCS_URL={docs_url!r} is not an http:// or https:// address")

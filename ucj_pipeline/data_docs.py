@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 VENDORED = Path(__file__).resolve().parent / "data_docs_static"
@@ -65,3 +66,22 @@ def _localise(html: str, root: str) -> str:
     # Whatever still loads from the internet (icon fonts, dark-mode styles, chart libraries) is dropped: the page
     # works without it, and opening it must not call out.
     return EXTERNAL_TAG.sub("", html)
+
+
+def serve_data_docs(quality_dir: Path, port: int) -> None:
+    """Serve the Data Docs site (and nothing else of UCJ_HOME) on 127.0.0.1, so the link in the UI opens them. The
+    server is a child in the same process group as `dagster dev`: Ctrl-C, or stopping the group, stops it too."""
+    import subprocess
+
+    from ucj_pipeline.quality import data_docs_site
+
+    site = data_docs_site(quality_dir)
+    site.mkdir(parents=True, exist_ok=True)
+    index = site / "index.html"
+    if not index.exists():
+        index.write_text(
+            "<!doctype html><title>Data Docs</title><p>No Great Expectations run yet: the first "
+            "refresh builds the Data Docs here.</p>"
+        )
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)]
+    subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

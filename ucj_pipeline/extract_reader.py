@@ -139,8 +139,9 @@ def _header(path: Path, name: str, encoding: str) -> tuple[list[str], str]:
     delimiter = ";" if counts[";"] > counts[","] else ","
     if not counts[","] and not counts[";"] and any(counts[d] for d in FOREIGN_DELIMITERS):
         used = max(FOREIGN_DELIMITERS, key=counts.__getitem__)
-        raise ExtractRejected(name, "delimiter", f"the header is separated by {FOREIGN_DELIMITERS[used]}; the "
-                              "contract allows ',' or ';'")  # fmt: skip
+        raise ExtractRejected(
+            name, "delimiter", f"the header is separated by {FOREIGN_DELIMITERS[used]}; the contract allows ',' or ';'"
+        )
     try:
         header = next(csv.reader([text], delimiter=delimiter, quotechar='"', doublequote=True, strict=True))
     except csv.Error:
@@ -260,8 +261,10 @@ def _key(column: str) -> str:
 def _excel_header_names(names: list[str]) -> list[str]:
     """calamine renames a repeated header `NIK` to `NIK_1`: put the names back as the branch wrote them."""
     seen = {_key(n) for n in names}
-    return [n.rsplit("_", 1)[0] if n.rsplit("_", 1)[-1].isdigit() and _key(n.rsplit("_", 1)[0]) in seen else n
-            for n in names]  # fmt: skip
+    return [
+        n.rsplit("_", 1)[0] if n.rsplit("_", 1)[-1].isdigit() and _key(n.rsplit("_", 1)[0]) in seen else n
+        for n in names
+    ]
 
 
 def _excel_date_text(column: str) -> pl.Expr:

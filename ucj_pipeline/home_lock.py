@@ -61,11 +61,15 @@ def _locked(home: Path, mode: int, wait_seconds: float, say: Callable[[str], Non
     fd = os.open(home / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         if not _acquire(fd, mode, 0):
-            say(f"UCJ_HOME {home} is in use by {_holder(home)}; {what} waits up to {wait_seconds:.0f}s for it "
-                "(UCJ_LOCK_WAIT_SECONDS)")  # fmt: skip
+            say(
+                f"UCJ_HOME {home} is in use by {_holder(home)}; {what} waits up to {wait_seconds:.0f}s for it "
+                "(UCJ_LOCK_WAIT_SECONDS)"
+            )
             if not _acquire(fd, mode, wait_seconds):
-                raise HomeBusy(f"UCJ_HOME {home} is still in use by {_holder(home)} after {wait_seconds:.0f}s; "
-                               f"{what} did not start (nothing was changed)")  # fmt: skip
+                raise HomeBusy(
+                    f"UCJ_HOME {home} is still in use by {_holder(home)} after {wait_seconds:.0f}s; "
+                    f"{what} did not start (nothing was changed)"
+                )
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -23,20 +23,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
-import polars as pl
 
 from ucj_pipeline import lake
 from ucj_pipeline.archive import ArchivedCopy, FileStillBeingWritten, NotARegularFile, archive_name, printable_name
-from ucj_pipeline.column_contract import contract
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
 from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
 from ucj_pipeline.landing_store import Delivery
-from ucj_pipeline.pseudonymise import hmac_sql, hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_rules import WARNINGS, RowValidation, prepare_rows, validate_rows
+from ucj_pipeline.row_preparation import prepare_rows
+from ucj_pipeline.row_rules import RowValidation, validate_rows
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths
+from ucj_pipeline.stored_rows import row_issues, write_participant_snapshot
 
 log = logging.getLogger(__name__)
 FIRST_OFFENDING_ROWS = 5
@@ -130,79 +128,6 @@ def _write_log(row: dict, paths: UcjPaths) -> None:
     lake.write_log_row(paths.lake, pd.DataFrame([row]), row["processed_at"], row["file_hash"] or row["file_name"])
 
 
-def _row_issues(validation: RowValidation, extract: ExtractFile, file_hash: str) -> pl.DataFrame:
-    warnings = validation.warnings.with_columns(
-        column_name=pl.lit("NIK"),
-        rule_description=pl.col("rule").replace_strict({k: r.description for k, r in WARNINGS.items()}),
-        offending_value=pl.lit(None, pl.String),
-        severity=pl.lit("warning"),
-    )
-    issues = pl.concat([validation.quarantine.with_columns(severity=pl.lit("error")), warnings], how="diagonal")
-    return issues.with_columns(
-        file_name=pl.lit(extract.name),
-        file_hash=pl.lit(file_hash),
-        branch_code=pl.lit(extract.branch_code),
-        snapshot_date=pl.lit(extract.snapshot_date),
-    )
-
-
-# How each stored participant column is derived from the validated rows; the column contract (schema.yml) says
-# which columns are stored, in which order and with which type.
-PARTICIPANT_COLUMNS = {
-    "branch_code": "$branch_code",
-    "snapshot_date": "$snapshot_date",
-    "participant_key": hmac_sql("nik"),
-    "sex": "sex",
-    "age_band": "CASE WHEN age_years < 25 THEN '15-24' WHEN age_years < 35 THEN '25-34' WHEN age_years < 45 THEN "
-    "'35-44' WHEN age_years < 55 THEN '45-54' WHEN age_years < 65 THEN '55-64' ELSE '65+' END",
-    "regency_code": "substr(region_code, 1, 5)",
-    "village_code": "CASE WHEN length(region_code) = 13 THEN region_code END",
-    "segment": "segment",
-    "programs": "array_to_string(programs, ',')",
-    **{f"has_{p.lower()}": f"list_contains(programs, '{p}')" for p in ("JKK", "JKM", "JHT", "JP", "JKP")},
-    "status": "status",
-    "funding_source": "funding_source",
-    "category": "category",
-    "enrolment_date": "enrolment_date",
-    "last_paid_month": "last_paid_month",
-    "employer_npp": "employer_npp",
-    "source_file_hash": "$file_hash",
-    "source_row": "source_row",
-}
-
-
-def participant_sql(columns: list[tuple[str, str]]) -> str:
-    """The query writing a snapshot: every contract column, in the contract's order and type."""
-    underived = [name for name, _ in columns if name not in PARTICIPANT_COLUMNS]
-    unstored = set(PARTICIPANT_COLUMNS) - {name for name, _ in columns}
-    if underived or unstored:
-        raise ValueError(f"ingest derives {sorted(unstored)} that the contract does not store, and not "
-                         f"{underived} that it does")  # fmt: skip
-    select = ",\n    ".join(f"CAST({PARTICIPANT_COLUMNS[name]} AS {kind}) AS {name}" for name, kind in columns)
-    return f"SELECT\n    {select}\nFROM accepted_rows"  # DuckDB keeps insertion order: the file's order survives
-
-
-PARTICIPANT_SQL = participant_sql(contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS))
-
-
-def write_participant_snapshot(
-    accepted: pl.DataFrame, extract: ExtractFile, file_hash: str, key: bytes, target: Path
-) -> int:
-    """Accepted rows as stored in the lake: pseudonymised, no name, no birth date (only an age band)."""
-    columns = [c for c in accepted.columns if c not in ("birth_date", "birth_date_text")]  # personal: dropped
-    params = {
-        "branch_code": extract.branch_code,
-        "snapshot_date": extract.snapshot_date,
-        "file_hash": file_hash,
-        **hmac_sql_params(key),
-    }
-    with duckdb.connect() as con:
-        con.execute("SET python_enable_replacements = false")
-        con.register("accepted_rows", accepted.select(columns))
-        lake.copy_to_parquet(con, PARTICIPANT_SQL, params, target)
-    return accepted.height
-
-
 def _judge_and_store(
     landed: Delivery, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict
 ) -> FileOutcome:
@@ -210,14 +135,15 @@ def _judge_and_store(
     current = lake.current_delivery(paths.lake, extract.branch_code, extract.snapshot_date)
     if current is not None and current.file_hash == copy.file_hash:
         reason = f"the same bytes as {current.file_name}, which counts for {extract.snapshot_date}; processed once"
-        return FileOutcome(_log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate",
-                                    reason=reason))  # fmt: skip
+        return FileOutcome(
+            _log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate", reason=reason)
+        )
     judgement = judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp)
     if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing now
         raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
     if judgement.validation is not None:
         lake.write_parquet(
-            _row_issues(judgement.validation, extract, copy.file_hash),
+            row_issues(judgement.validation, extract, copy.file_hash),
             lake.row_issues_path(paths.lake, copy.file_hash, extract.name),
             lake.SCHEMAS[lake.ROW_ISSUES],
         )
@@ -274,8 +200,16 @@ def _reject_whole(path: Delivery, settings: IngestSettings, rule: str, reason: s
     """A regular file rejected before it is read (its name, or a conflict): archived, logged, released."""
     paths = settings.paths
     copy = path.take_into_archive(paths.archive, archive_name(path.name))
-    row = _log_row(printable_name(path.name), copy.file_hash, copy.received_at, outcome="rejected",
-                   rejection_rule=rule, reason=reason, rows_accepted=0, **fields)  # fmt: skip
+    row = _log_row(
+        printable_name(path.name),
+        copy.file_hash,
+        copy.received_at,
+        outcome="rejected",
+        rejection_rule=rule,
+        reason=reason,
+        rows_accepted=0,
+        **fields,
+    )
     row["archived_as"] = str(copy.path.relative_to(paths.home))
     if lake.logged_delivery(paths.lake, copy.file_hash, row["file_name"], copy.received_at) is None:
         _write_log(row, paths)
@@ -285,8 +219,9 @@ def _reject_whole(path: Delivery, settings: IngestSettings, rule: str, reason: s
 
 def _reject_entry(path: Delivery, settings: IngestSettings, rule: str, reason: str) -> FileOutcome:
     """An entry that is not a regular file: logged, then moved aside unread (never into the archive)."""
-    row = _log_row(printable_name(path.name), None, None, outcome="rejected", rejection_rule=rule, reason=reason,
-                   rows_accepted=0)  # fmt: skip
+    row = _log_row(
+        printable_name(path.name), None, None, outcome="rejected", rejection_rule=rule, reason=reason, rows_accepted=0
+    )
     _write_log(row, settings.paths)
     path.set_aside(settings.paths.set_aside)
     return FileOutcome(row)
@@ -324,10 +259,16 @@ def ingest_branch(
     for extract, path in found:
         if extract.name in conflicts:
             others = ", ".join(conflicts[extract.name])
-            reason = (f"{extract.name}: rejected by rule 'format_conflict': delivered together with {others} for the "
-                      "same branch, snapshot date and resend; send one file (a resend _NN replaces a snapshot)")  # fmt: skip
-            fields = dict(branch_code=extract.branch_code, snapshot_date=extract.snapshot_date,
-                          resend=extract.resend, file_format=extract.file_format)  # fmt: skip
+            reason = (
+                f"{extract.name}: rejected by rule 'format_conflict': delivered together with {others} for the "
+                "same branch, snapshot date and resend; send one file (a resend _NN replaces a snapshot)"
+            )
+            fields = dict(
+                branch_code=extract.branch_code,
+                snapshot_date=extract.snapshot_date,
+                resend=extract.resend,
+                file_format=extract.file_format,
+            )
             outcomes.append(_reject_whole(path, settings, "format_conflict", reason, **fields))
         else:
             outcomes.append(ingest_file(path, extract, settings))

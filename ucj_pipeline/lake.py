@@ -37,9 +37,15 @@ HISTORY = "history"  # kept across runs and rebuilds of the published file: neve
 
 # The tables ingest and the reference assets write; their columns, order and types are the column contract's.
 LAKE_TABLES = (
-    PARTICIPANT_SNAPSHOTS, EXTRACT_FILES, ROW_ISSUES,
-    "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
-)  # fmt: skip
+    PARTICIPANT_SNAPSHOTS,
+    EXTRACT_FILES,
+    ROW_ISSUES,
+    "region_codes",
+    "branch_registry",
+    "branch_service_areas",
+    "worker_bases",
+    "targets",
+)
 # Assets that write into a lake table, where it is not the table's own asset alone: what reads the table depends
 # on each of them.
 WRITERS: dict[str, tuple[str, ...]] = {EXTRACT_FILES: (EXTRACT_FILES, "misnamed_extract_files")}
@@ -169,9 +175,10 @@ def latest_judged_delivery(lake: Path, branch_code: str) -> dict | None:
     """The log row of the branch's most recent delivery that was accepted or rejected (duplicates and superseded
     resends are neither): whether the branch is healthy."""
     rows = _log_rows(
-        lake, "branch_code = $branch AND outcome IN ('accepted', 'rejected') ORDER BY processed_at DESC LIMIT 1",
+        lake,
+        "branch_code = $branch AND outcome IN ('accepted', 'rejected') ORDER BY processed_at DESC LIMIT 1",
         {"branch": branch_code},
-    )  # fmt: skip
+    )
     return rows[0] if rows else None
 
 
@@ -179,7 +186,9 @@ def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
     """Snapshot dates of the accepted extracts in the ingest log (of one branch, or all): the dates history can be
     rebuilt for, and how fresh a branch is."""
     rows = _ingest_log(
-        lake, "outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)", {"branch": branch_code},
+        lake,
+        "outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)",
+        {"branch": branch_code},
         "DISTINCT snapshot_date",
-    )  # fmt: skip
+    )
     return {r[0] for r in rows}

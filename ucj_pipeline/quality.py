@@ -68,8 +68,7 @@ def _test_expectation(column: str, test: str, argument, published: dict[str, str
     # relationships: the values must be in the published table it names, read from the built file. The set is
     # limited to the values this table holds: the same verdict, without 80,000 village codes in every result page.
     field, table = argument["field"], published[argument["to"]]
-    query = (f"SELECT DISTINCT {field} FROM {table} WHERE {field} IN (SELECT {column} FROM {{table}}) "
-             f"ORDER BY {field}")  # fmt: skip
+    query = f"SELECT DISTINCT {field} FROM {table} WHERE {field} IN (SELECT {column} FROM {{table}}) ORDER BY {field}"
     return "ExpectColumnValuesToBeInSet", {**kwargs, "value_set_query": query}
 
 

@@ -69,9 +69,15 @@ def discover_checks(models: dict[str, SqlModel], root: Path = SQL_MODELS_DIR) ->
         if unknown:
             raise ValueError(f"{path}: reads unknown model(s) {', '.join(unknown)}")
         checks[path.stem] = SqlCheck(
-            path.stem, path, sql, description, asset,
-            directives.get("blocking") == "true", severity, depends_on,
-        )  # fmt: skip
+            path.stem,
+            path,
+            sql,
+            description,
+            asset,
+            directives.get("blocking") == "true",
+            severity,
+            depends_on,
+        )
     return checks
 
 

@@ -48,8 +48,10 @@ def load_manifest(models: dict[str, SqlModel], path: Path = MANIFEST) -> dict[st
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if set(stored) == set(models) and all(stored[m.name]["sql_sha256"] == _sql_hash(m) for m in models.values()):
         return stored
-    warnings.warn(f"{path.name} is out of date with the SQL models: computing columns and lineage (run `make "
-                  "manifest`)", stacklevel=2)  # fmt: skip
+    warnings.warn(
+        f"{path.name} is out of date with the SQL models: computing columns and lineage (run `make manifest`)",
+        stacklevel=2,
+    )
     return build_manifest(models)
 
 
