@@ -3,8 +3,8 @@ from workspace.yaml), and "Re-execute" (the same GraphQL mutation the button sen
 
 import pytest
 
+from tests.conftest import run_ucj as ucj
 from tests.dagster_dev import dagster_dev, graphql, wait_for
-from tests.test_end_to_end import ucj
 
 pytestmark = pytest.mark.slow(80)  # seconds, for the test order (conftest)
 

@@ -1,10 +1,7 @@
 """Through the real CLI, on the synthetic sample: `ucj sample`, `ucj run`, `ucj status`, as a user runs them."""
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -12,21 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import run_ucj as ucj
 from tests.independent_coverage import _date, _read, covered_by_regency
 from ucj_pipeline.reference_data import RegionIndex
 
 pytestmark = pytest.mark.slow(165)  # seconds, for the test order (conftest)
 
-BIN = Path(sys.executable).parent
 BRANCHES = "PALOPO,MAKASSAR"  # Enrekang's branch, and one sharing people with it
-
-
-def ucj(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "UCJ_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    result = subprocess.run([str(BIN / "ucj"), *args], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture(scope="module")

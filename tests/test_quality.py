@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from assets.warehouse_assets import published_suites
-from tests.test_end_to_end import ucj
+from tests.conftest import run_ucj as ucj
 from ucj_pipeline.quality import data_docs_site, validate_published_marts
 from ucj_pipeline.settings import UcjPaths
 from ucj_pipeline.sql_checks import discover_checks

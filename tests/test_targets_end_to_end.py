@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import run_ucj as ucj
 from tests.independent_coverage import covered_people
-from tests.test_end_to_end import ucj
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.settings import REFERENCE_DIR
 
