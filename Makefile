@@ -65,8 +65,11 @@ manifest: install
 snapshot: install
 	UCJ_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q tests/test_definitions_snapshot.py
 
+# The national shape: every registry branch, skewed sizes; `ucj run` against the same work in bare DuckDB and the
+# arithmetic alone, plus two incremental figures. E.g. make bench BENCH_ARGS="--rows 10000000 --snapshots 2".
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python benchmarks/pipeline_vs_duckdb.py
+	$(BIN)/python benchmarks/national_shape.py $(BENCH_ARGS)
 
 # A file drop to the published marts under the daemon of `ucj ui`, several drops; the same drop via `ucj run`.
 bench-drop: install

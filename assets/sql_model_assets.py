@@ -97,7 +97,7 @@ def sql_models(context: AssetExecutionContext, settings: PipelineSettings):
         yield MaterializeResult(
             asset_key=name,
             metadata={
-                "dagster/row_count": result.row_count,
+                **({"dagster/row_count": result.row_count} if result.row_count is not None else {}),
                 "dagster/column_schema": column_schema(result.columns, model.name),
                 "as_of_date": str(as_of),
             },

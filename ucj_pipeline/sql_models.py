@@ -189,19 +189,18 @@ def connect_for_model(
 
 @dataclass(frozen=True)
 class ModelRun:
-    row_count: int
+    row_count: int | None  # as the write counted it; None for a view, which stores nothing
     columns: list[tuple[str, str]]  # (name, DuckDB type)
     path: Path | None
 
 
 def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> ModelRun:
-    """Run a model: a table or history model writes its Parquet file; a view model is checked by describing and
-    counting."""
+    """Run a model: a table or history model writes its Parquet file (the write counts its rows); a view model is
+    only described (it binds over what the lake holds), never scanned: the models that read it do that."""
     with connect_for_model(model.depends_on, models, lake_root, as_of_date) as con:
         columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
         if not model.is_stored:
-            count = con.execute(f"SELECT count(*) FROM ({model.sql})").fetchall()[0][0]
-            return ModelRun(count, columns, None)
+            return ModelRun(None, columns, None)
         target = model.stored_path(lake_root, as_of_date)
         with written_atomically(target) as tmp:
             [(count,)] = con.execute(

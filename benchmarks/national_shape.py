@@ -1,0 +1,208 @@
+"""Benchmark of the national shape: every branch of the registry, skewed file sizes, three contenders in one run.
+
+    python benchmarks/national_shape.py [--rows 2000000] [--branches 120] [--snapshots 1] [--skew 0.8]
+
+Generates about N rows of synthetic extracts for the registry's branches (each branch's size follows the worker
+base of the regencies it serves, times a log-normal factor, so the largest file is several times the median),
+`--snapshots` monthly full snapshots of each, plain UTF-8 CSV. Then times, each in its own process:
+  - `ucj run`, end to end, as a user runs it (Dagster runs, contract, quarantine, pseudonymisation, archive,
+    lake, SQL models, checks, Great Expectations, atomic publish);
+  - the same work in bare DuckDB: `benchmarks/same_work.sql` (row rules, quarantine, HMAC-SHA256, a Parquet lake,
+    national de-duplication, counts per regency, a DuckDB file): the floor;
+  - the arithmetic alone: read, de-duplicate, count;
+and two incremental figures: one branch delivers a new snapshot into the lake that holds the country (time to
+published), and a run with nothing new. Prints rows, files, seconds, peak RSS and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ucj_pipeline.pseudonymise import DEV_KEY, hmac_sql_params  # noqa: E402
+from ucj_pipeline.reference_data import branch_registry, branch_service_areas, worker_bases  # noqa: E402
+from ucj_pipeline.sample_extracts import STYLES, _unique_niks, people_of_regency, write_extract  # noqa: E402
+from ucj_pipeline.settings import REFERENCE_DIR  # noqa: E402
+from ucj_pipeline.sql_text import sql_string  # noqa: E402
+
+LAST_SNAPSHOT = date(2025, 12, 31)
+NEXT_SNAPSHOT = date(2026, 1, 31)  # the incremental delivery
+MONTH_ENDS = [date(2025, m, d) for m, d in ((7, 31), (8, 31), (9, 30), (10, 31), (11, 30), (12, 31))]
+STYLE = STYLES["PALOPO"]  # like with like: plain UTF-8 CSV with ISO dates for every contender
+
+ARITHMETIC = textwrap.dedent(
+    """
+    import sys, duckdb
+    rows = duckdb.connect().execute('''
+        WITH extract AS (
+            SELECT * FROM read_csv($files, header = true, all_varchar = true, quote = '"', escape = '"',
+                                   delim = ',', union_by_name = true)
+        ),
+        covered AS (
+            SELECT NIK, KODE_WILAYAH FROM extract
+            WHERE STATUS = 'AKTIF' AND PROGRAM LIKE '%JKK%' AND PROGRAM LIKE '%JKM%'
+            QUALIFY row_number() OVER (PARTITION BY NIK ORDER BY TGL_KEPESERTAAN DESC) = 1
+        )
+        SELECT left(replace(KODE_WILAYAH, '.', ''), 4) AS regency, count(*) FROM covered GROUP BY ALL
+    ''', {'files': sys.argv[1:]}).fetchall()
+    print(sum(r[1] for r in rows))
+    """
+)
+
+SAME_WORK = textwrap.dedent(
+    """
+    import sys, duckdb, json
+    from pathlib import Path
+    args = json.loads(sys.argv[1])
+    import datetime
+    params = {**args['params'], **{k: bytes.fromhex(args['params'][k]) for k in ('hmac_ipad', 'hmac_opad')}}
+    params['as_of'] = datetime.date.fromisoformat(params['as_of'])
+    script = Path(args['script']).read_text()
+    for name, path in args['paths'].items():
+        script = script.replace('@' + name + '@', path)
+    con = duckdb.connect()
+    for statement in con.extract_statements(script):
+        con.execute(statement, {p: params[p] for p in statement.named_parameters})
+    """
+)
+
+
+def branch_sizes(rows: int, branches: list[str], skew: float, rng) -> dict[str, int]:
+    """Rows per branch: the worker base of the regencies it serves (shared among the branches serving each), times a
+    log-normal factor; so the biggest branch is several times the median, as Jakarta's are."""
+    bases = worker_bases().query("base_kind == 'bps_employed'").set_index("regency_code")["workers"]
+    served = branch_service_areas()
+    sharing = served.groupby("regency_code")["branch_code"].transform("count")
+    served = served.assign(base=served["regency_code"].map(bases) / sharing)
+    weight = served.groupby("branch_code")["base"].sum().reindex(branches).fillna(1.0)
+    weight = weight * rng.lognormal(0.0, skew, len(weight))
+    return {b: max(50, round(rows * w / weight.sum())) for b, w in weight.items()}
+
+
+def branch_people(branch: str, count: int, rng) -> pd.DataFrame:
+    """About `count` people of a branch, unique NIKs within it. Branches serving the same regency may share a few
+    NIKs by chance: people enrolled in two branches, which the national de-duplication counts once."""
+    areas = branch_service_areas().query("branch_code == @branch")["regency_code"].tolist()
+    bases = worker_bases().query("base_kind == 'bps_employed'").set_index("regency_code")["workers"]
+    share = bases.reindex(areas).fillna(1.0)
+    parts = [people_of_regency(code, max(1, round(0.8 * count * share[code] / share.sum())), rng) for code in areas]
+    return _unique_niks(pd.concat(parts, ignore_index=True), set(), rng)
+
+
+def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: int, skew: float) -> dict:
+    rng = np.random.default_rng(7)
+    codes = sorted(branch_registry()["branch_code"])[:branches]
+    sizes = branch_sizes(rows, codes, skew, rng)
+    written, per_branch = 0, {}
+    for branch in codes:
+        people = branch_people(branch, sizes[branch], rng)
+        for snapshot in MONTH_ENDS[-snapshots:]:
+            write_extract(people, landing, branch, snapshot, STYLE)
+            written += len(people)
+        per_branch[branch] = len(people)
+    median_branch = sorted(per_branch, key=per_branch.get)[len(per_branch) // 2]
+    grown = branch_people(median_branch, round(per_branch[median_branch] * 1.02), np.random.default_rng(8))
+    write_extract(grown, later, median_branch, NEXT_SNAPSHOT, STYLE)
+    counts = sorted(per_branch.values())
+    return {
+        "rows": written, "files": len(codes) * snapshots, "median_branch": median_branch,
+        "smallest": counts[0], "median": counts[len(counts) // 2], "largest": counts[-1],
+    }  # fmt: skip
+
+
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Seconds, peak RSS of the process (MiB) and its output."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{' '.join(command[:3])} failed:\n{out.read()[-3000:]}\n{err.read()[-3000:]}")
+        return seconds, usage.ru_maxrss / 1024, out.read()
+
+
+def same_work_command(files: list[str], work: Path) -> list[str]:
+    import json
+
+    pads = {k: v.hex() for k, v in hmac_sql_params(DEV_KEY.encode()).items()}
+    args = {
+        "script": str(ROOT / "benchmarks" / "same_work.sql"),
+        "paths": {
+            "lake": sql_string(work / "lake"),
+            "lake_glob": sql_string(work / "lake" / "**" / "*.parquet"),
+            "row_issues": sql_string(work / "row_issues.parquet"),
+            "warehouse": sql_string(work / "floor.duckdb"),
+        },
+        "params": {
+            "files": files,
+            "regions": [str(REFERENCE_DIR / "regencies.csv"), str(REFERENCE_DIR / "villages.csv")],
+            "as_of": LAST_SNAPSHOT.isoformat(),
+            **pads,
+        },  # fmt: skip
+    }
+    return [sys.executable, "-c", SAME_WORK, json.dumps(args)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the newest snapshot, all branches")
+    parser.add_argument("--branches", type=int, default=120, help="how many registry branches (120: all)")
+    parser.add_argument("--snapshots", type=int, default=1, choices=range(1, len(MONTH_ENDS) + 1))
+    parser.add_argument("--skew", type=float, default=0.3, help="sigma of the log-normal branch size factor")
+    parser.add_argument("--work-dir", type=Path, default=None, help="keep the files here (default: a temp dir)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = (args.work_dir or Path(tmp)).resolve()
+        landing, later, floor = home / "landing", home / "later", home / "floor"
+        for folder in (landing, later, floor):
+            folder.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        shape = generate(landing, later, args.rows, args.branches, args.snapshots, args.skew)
+        files = sorted(str(p) for p in landing.iterdir())
+        size = sum(Path(f).stat().st_size for f in files) / 1e6
+        print(f"generated {shape['rows']:,} rows in {shape['files']} files ({size:,.0f} MB) in "
+              f"{time.perf_counter() - start:.0f} s; rows per branch: smallest {shape['smallest']:,}, median "
+              f"{shape['median']:,}, largest {shape['largest']:,} ({shape['largest'] / shape['median']:.1f}x the "
+              "median)", flush=True)  # fmt: skip
+
+        env = {**os.environ, "UCJ_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
+        env.pop("UCJ_PSEUDONYM_KEY", None)  # the development key, as the floor uses
+        results = {}
+        results["arithmetic alone"] = run_child([sys.executable, "-c", ARITHMETIC, *files], env)[:2]
+        results["same work, bare DuckDB"] = run_child(same_work_command(files, floor), env)[:2]
+        ucj = str(Path(sys.executable).parent / "ucj")
+        results["ucj run"] = run_child([ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], env)[:2]
+        for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country
+            path.rename(landing / path.name)
+        incremental = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env)[:2]
+        nothing_new = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env)[:2]
+
+    floor_s, arith_s = results["same work, bare DuckDB"][0], results["arithmetic alone"][0]
+    print(f"\nrows {shape['rows']:,}   files {shape['files']}   branches {args.branches}   snapshots {args.snapshots}")
+    print(f"{'contender':<26}{'seconds':>9}{'peak MiB':>10}{'/ same work':>13}{'/ arithmetic':>14}")
+    for name, (seconds, peak) in results.items():
+        print(f"{name:<26}{seconds:>9.1f}{peak:>10.0f}{seconds / floor_s:>12.1f}x{seconds / arith_s:>13.1f}x")
+    print(f"\nincremental: one branch ({shape['median_branch']}) delivers a new snapshot into the lake that holds the "
+          f"country: published in {incremental[0]:.1f} s (peak {incremental[1]:.0f} MiB)")  # fmt: skip
+    print(f"incremental: `ucj run` with nothing new: {nothing_new[0]:.1f} s (peak {nothing_new[1]:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
