@@ -46,30 +46,32 @@ if TYPE_CHECKING:
     from ucj_pipeline.ingest import FileOutcome
 
 SNAPSHOTS = lake.PARTICIPANT_SNAPSHOTS
+
+
+def _lake_table_spec(table: str, description: str, **extra) -> AssetSpec:
+    """A lake table that ingest writes, its columns as the contract types them."""
+    return AssetSpec(
+        table,
+        group_name="ingest",
+        metadata={"dagster/column_schema": lake_column_schema(table)},
+        description=description,
+        kinds={"parquet"},
+        **extra,
+    )
+
+
 INGEST_SPECS = [
-    AssetSpec(
+    _lake_table_spec(
         SNAPSHOTS,
-        group_name="ingest",
+        "Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per branch and "
+        "snapshot date). No NIK, name or birth date. Rows are judged against the reference data shipped with the "
+        "code (ucj_pipeline/reference), the same files the reference assets publish.",
         skippable=True,  # materialised only when a file of the branch was accepted
-        metadata={"dagster/column_schema": lake_column_schema(SNAPSHOTS)},
-        description="Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per "
-        "branch and snapshot date). No NIK, name or birth date. Rows are judged against the reference data shipped "
-        "with the code (ucj_pipeline/reference), the same files the reference assets publish.",
-        kinds={"parquet"},
     ),
-    AssetSpec(
-        lake.EXTRACT_FILES,
-        group_name="ingest",
-        metadata={"dagster/column_schema": lake_column_schema(lake.EXTRACT_FILES)},
-        description="Ingest log: one row per delivered file with its hash, counts and outcome.",
-        kinds={"parquet"},
-    ),
-    AssetSpec(
+    _lake_table_spec(lake.EXTRACT_FILES, "Ingest log: one row per delivered file with its hash, counts and outcome."),
+    _lake_table_spec(
         lake.ROW_ISSUES,
-        group_name="ingest",
-        metadata={"dagster/column_schema": lake_column_schema(lake.ROW_ISSUES)},
-        description="Rows quarantined (errors) or flagged (warnings) at ingest, with file, row number and rule.",
-        kinds={"parquet"},
+        "Rows quarantined (errors) or flagged (warnings) at ingest, with file, row number and rule.",
     ),
 ]
 # Partitioned checks are a "preview" feature of Dagster 1.13 (it warns once per spec at import, on stderr of every
