@@ -12,6 +12,7 @@ worker's pool process (which may not have children), the work is done in the ste
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -31,7 +32,12 @@ class MartsQuality(ConfigurableResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         if multiprocessing.current_process().daemon:
             return  # a Celery worker's pool process may not start children: the work is done in this process
-        self._helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._helper = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=quality_worker.watch_parent,  # it exits if this process is killed
+            initargs=(os.getpid(),),
+        )
         self._helper.submit(quality_worker.prepare)  # starts the helper, which imports GX meanwhile
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -43,37 +42,6 @@ EXIT_PUBLISHED = 0  # published; every file accepted
 EXIT_FAILED = 1  # something failed (the line says what); the last good published file keeps serving
 EXIT_MISCONFIGURED = 2  # a setting is wrong; nothing ran
 EXIT_PUBLISHED_WITH_REJECTIONS = 3  # published; some files were rejected (listed)
-PID_TAG, HOST_TAG = "ucj/pid", "ucj/host"
-
-
-def _run_tags() -> dict[str, str]:
-    """Tags that let a later `ucj` command tell a run whose process died from one still going."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-
-
-def _fail_dead_runs(instance) -> None:
-    """Runs started by a `ucj` process that died (kill -9, a reboot) stay STARTED for ever, and keep the
-    concurrency slot of the publish pool they held, so every later publish would wait for it: mark them failed and
-    give their slots back."""
-    from dagster import DagsterRunStatus, RunsFilter
-
-    from ucj_pipeline.leftovers import _alive
-
-    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
-        pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-            instance.report_run_failed(
-                run, f"the ucj process (pid {pid}) that ran it died; marked failed by a later ucj"
-            )
-            print(f"marked failed: run {run.run_id} ({run.job_name}), its process {pid} died")
-    storage = instance.event_log_storage
-    for pool in storage.get_concurrency_keys():
-        info = storage.get_concurrency_info(pool)
-        for run_id in {s.run_id for s in info.claimed_slots} | {p.run_id for p in info.pending_steps}:
-            run = instance.get_run_by_id(run_id)
-            if run is None or run.is_finished:
-                storage.free_concurrency_slots_for_run(run_id)
-                print(f"freed the '{pool}' slot held by finished run {run_id}")
 
 
 @contextmanager
@@ -88,16 +56,18 @@ def _home_alone(config: Configuration, command: str):
             print(f"removed {len(removed)} temporary file(s) left by interrupted runs")
         prepare_dagster_home(config.dagster_home)
         instance = DagsterInstance.get()
-        _fail_dead_runs(instance)
+        from ucj_pipeline.local_runs import fail_dead_runs
+
+        fail_dead_runs(instance)
         yield paths, instance
 
 
 def _execute(defs, job: str, instance, label: str, tags: dict | None = None, partition_key: str | None = None) -> bool:
-    from ucj_pipeline.local_runs import execute_as_code_location_run
+    from ucj_pipeline.local_runs import execute_as_code_location_run, process_tags
 
     started = time.perf_counter()
     result = execute_as_code_location_run(
-        defs, job, instance, RUN_CONFIG, {**_run_tags(), **(tags or {})}, partition_key=partition_key
+        defs, job, instance, RUN_CONFIG, {**process_tags(), **(tags or {})}, partition_key=partition_key
     )
     took = time.perf_counter() - started
     failure = _why_failed(result, rejection_fails_run=job == "ingest_branch_job")

@@ -8,10 +8,12 @@ directory), as `dagster job launch` creates it, and then executed right here, in
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Mapping
 from functools import cache
 
-from dagster import DagsterInstance, DagsterRun, Definitions, JobDefinition
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, Definitions, JobDefinition, RunsFilter
 from dagster._core.definitions.job_base import InMemoryJob
 from dagster._core.definitions.partitions.context import partition_loading_context
 from dagster._core.definitions.reconstruct import ReconstructableRepository
@@ -20,6 +22,7 @@ from dagster._core.origin import JobPythonOrigin
 from dagster._core.remote_origin import RemoteRepositoryOrigin
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
+from ucj_pipeline.leftovers import _alive
 from ucj_pipeline.settings import PROJECT_ROOT, WORKSPACE_FILE
 
 MODULE, ATTRIBUTE = "ucj_pipeline.definitions", "defs"
@@ -80,3 +83,32 @@ def queue_run_in_location_of(run: DagsterRun, job_name: str, instance: DagsterIn
         job_code_origin=python_origin,
     )
     return instance.submit_run(queued.run_id, workspace=None)  # the queue needs no workspace to enqueue
+
+
+PID_TAG, HOST_TAG = "ucj/pid", "ucj/host"
+
+
+def process_tags() -> dict[str, str]:
+    """Tags that let a later `ucj` command tell a run whose process died from one still going."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def fail_dead_runs(instance: DagsterInstance) -> None:
+    """Runs started by a `ucj` process that died (kill -9, a reboot) stay STARTED for ever, and keep the
+    concurrency slot of the publish pool they held, so every later publish would wait for it: mark them failed and
+    give their slots back."""
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
+        pid = run.tags.get(PID_TAG, "")
+        if run.tags.get(HOST_TAG) == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            instance.report_run_failed(
+                run, f"the ucj process (pid {pid}) that ran it died; marked failed by a later ucj"
+            )
+            print(f"marked failed: run {run.run_id} ({run.job_name}), its process {pid} died")
+    storage = instance.event_log_storage
+    for pool in storage.get_concurrency_keys():
+        info = storage.get_concurrency_info(pool)
+        for run_id in {s.run_id for s in info.claimed_slots} | {p.run_id for p in info.pending_steps}:
+            run = instance.get_run_by_id(run_id)
+            if run is None or run.is_finished:
+                storage.free_concurrency_slots_for_run(run_id)
+                print(f"freed the '{pool}' slot held by finished run {run_id}")

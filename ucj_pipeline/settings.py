@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,43 +27,31 @@ def today_in_jakarta() -> date:
 
 @dataclass(frozen=True)
 class UcjPaths:
-    """The folders under UCJ_HOME. Every component takes its paths from here."""
+    """The folders under UCJ_HOME. Every component takes its paths from here (through `storage.Storage` for tables)."""
 
     home: Path
+    landing: Path = field(init=False)  # where branches deliver (unless UCJ_LANDING_URL names a bucket)
+    archive: Path = field(init=False)  # raw delivered bytes by SHA-256: the only place personal data is kept
+    lake: Path = field(init=False)  # Parquet: ingest output, reference data, stored models, history
+    warehouse_dir: Path = field(init=False)  # the published file's folder
+    warehouse: Path = field(init=False)  # the published file BI tools read
+    tmp: Path = field(init=False)  # scratch space of running steps: private, emptied of dead runs' leftovers
+    set_aside: Path = field(init=False)  # landing entries that are not regular files, moved here unread
+    reports: Path = field(init=False)  # the HTML target reports
 
-    @property
-    def landing(self) -> Path:
-        return self.home / "landing"
-
-    @property
-    def archive(self) -> Path:
-        return self.home / "archive"
-
-    @property
-    def lake(self) -> Path:
-        return self.home / "lake"
-
-    @property
-    def warehouse_dir(self) -> Path:
-        return self.home / "warehouse"
-
-    @property
-    def warehouse(self) -> Path:
-        return self.warehouse_dir / "ucj.duckdb"
-
-    @property
-    def tmp(self) -> Path:
-        """Scratch space of running steps (a transcoded extract, say): private, emptied of dead runs' leftovers."""
-        return self.home / "tmp"
-
-    @property
-    def set_aside(self) -> Path:
-        """Landing-area entries that are not regular files (links, directories, pipes), moved here unread."""
-        return self.home / "set_aside"
-
-    @property
-    def reports(self) -> Path:
-        return self.home / "reports"
+    def __post_init__(self) -> None:
+        layout = {
+            "landing": "landing",
+            "archive": "archive",
+            "lake": "lake",
+            "warehouse_dir": "warehouse",
+            "warehouse": "warehouse/ucj.duckdb",
+            "tmp": "tmp",
+            "set_aside": "set_aside",
+            "reports": "reports",
+        }
+        for name, relative in layout.items():
+            object.__setattr__(self, name, self.home / relative)
 
     def ensure(self) -> UcjPaths:
         """Create the folders owner-only. The archive (raw NIKs, names, birth dates), the lake, scratch space and
