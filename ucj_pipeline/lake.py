@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from ucj_pipeline.column_contract import contract
 from ucj_pipeline.leftovers import written_atomically
+from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.sql_text import sql_string
 
 if TYPE_CHECKING:  # pandas and polars load only where frames are written
@@ -36,16 +37,7 @@ MODELS = "models"
 HISTORY = "history"  # kept across runs and rebuilds of the published file: never deleted by the pipeline
 
 # The tables ingest and the reference assets write; their columns, order and types are the column contract's.
-LAKE_TABLES = (
-    PARTICIPANT_SNAPSHOTS,
-    EXTRACT_FILES,
-    ROW_ISSUES,
-    "region_codes",
-    "branch_registry",
-    "branch_service_areas",
-    "worker_bases",
-    "targets",
-)
+LAKE_TABLES = (PARTICIPANT_SNAPSHOTS, EXTRACT_FILES, ROW_ISSUES, *REFERENCE_TABLES)
 # Assets that write into a lake table, where it is not the table's own asset alone: what reads the table depends
 # on each of them.
 WRITERS: dict[str, tuple[str, ...]] = {EXTRACT_FILES: (EXTRACT_FILES, "misnamed_extract_files")}
@@ -80,6 +72,13 @@ def source_glob(lake: Path, table: str) -> str:
 
 def has_files(lake: Path, table: str) -> bool:
     return any((lake / table).glob("**/*.parquet")) if (lake / table).exists() else False
+
+
+def table_sql(lake: Path, name: str) -> str:
+    """A DuckDB table expression reading a lake table: a reference table's file, or every file of an ingest table."""
+    if name in REFERENCE_TABLES:
+        return f"read_parquet({sql_string(reference_path(lake, name))})"
+    return f"read_parquet({sql_string(source_glob(lake, name))}, hive_partitioning = false, union_by_name = true)"
 
 
 def reference_path(lake: Path, name: str) -> Path:

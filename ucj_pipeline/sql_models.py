@@ -138,16 +138,8 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:
-    if lake_root is not None and name in REFERENCE_SOURCES:
-        con.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_string(lake.reference_path(lake_root, name))})"
-        )
-    elif lake_root is not None and lake.has_files(lake_root, name):
-        glob = lake.source_glob(lake_root, name)
-        con.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_string(glob)}, hive_partitioning = false, "
-            "union_by_name = true)"
-        )
+    if lake_root is not None and (name in REFERENCE_SOURCES or lake.has_files(lake_root, name)):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {lake.table_sql(lake_root, name)}")
     else:  # nothing delivered yet: an empty table of the documented shape
         con.register(f"{name}_empty", pa.table({f.name: pa.array([], f.type) for f in lake.SCHEMAS[name]}))
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")

@@ -18,8 +18,7 @@ from ucj_pipeline import lake
 from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.settings import UcjPaths
 from ucj_pipeline.sql_checks import CheckOutcome, SqlCheck, run_check
-from ucj_pipeline.sql_models import REFERENCE_SOURCES, ModelRun, SqlModel, run_model
-from ucj_pipeline.sql_text import sql_string
+from ucj_pipeline.sql_models import ModelRun, SqlModel, run_model
 from ucj_pipeline.warehouse import PublishedTable
 
 __all__ = ["Storage", "written_atomically"]
@@ -34,11 +33,8 @@ class Storage:
         """A DuckDB table expression reading a model as stored (every date of a history) or a lake table."""
         if name in self.models:
             return self.models[name].read_sql(self.paths.lake)
-        if name in REFERENCE_SOURCES:
-            return f"read_parquet({sql_string(lake.reference_path(self.paths.lake, name))})"
         if name in lake.SCHEMAS:
-            glob = sql_string(lake.source_glob(self.paths.lake, name))
-            return f"read_parquet({glob}, hive_partitioning = false, union_by_name = true)"
+            return lake.table_sql(self.paths.lake, name)
         raise KeyError(f"no table {name} in the lake")
 
     def run_model(self, name: str, as_of_date: date) -> ModelRun:
