@@ -1,5 +1,6 @@
-"""Branch ingest: one Dagster partition per branch. Reads the branch's ready extracts, applies the contract,
-writes the lake, and reports what it accepted, quarantined and rejected, as metadata and as asset checks:
+"""Branch ingest: one Dagster partition per branch, many branches in one run. Reads the branches' ready extracts,
+applies the contract, writes the lake, and reports for each branch what it accepted, quarantined and rejected, as
+its partition's materialisations and asset checks:
 
 - `file_rules`: fails while the branch's latest delivery is rejected, whatever other branches deliver, until the
   branch delivers a file that is accepted; its description says which file, which rule, what keeps counting and
@@ -7,27 +8,38 @@ writes the lake, and reports what it accepted, quarantined and rejected, as meta
 - `row_rules`: the Pandera validation outcome (rows checked, quarantined, the rules that failed most);
 - `snapshot_fresh`: the branch's newest accepted snapshot is at most 35 days old on the reporting date.
 
-The checks are partitioned like the asset: the UI shows their status and history per branch. While a branch is
-failing, its ingest run fails with that same message (so the branch's partition shows failed too) and carries it
-as the `ucj/rejected` tag in the run list; `participant_snapshots` is materialised only when a file was accepted.
+A run covers one branch or a range of branch partitions (a single-run backfill policy): the landing sensor and
+`ucj run` ask for one run per contiguous block of branches with new files, usually one for the whole delivery. The
+branches' files are ingested in parallel worker processes (`ucj_pipeline.branch_batch`, UCJ_INGEST_WORKERS at a
+time); as each branch finishes, its partition gets its materialisations and checks, so the UI shows every branch's
+outcome and history on its own. One branch's failure never stops the others. While a branch of the run is failing,
+the run fails after all branches are done, with that branch's message (so its partition shows failed, the others
+materialised) and carries it as the `ucj/rejected` tag in the run list; `participant_snapshots` is materialised
+only for a branch whose file was accepted.
 
-A file that changes while it is read (still being written) is retried with exponential backoff.
+A file that changes while it is read (still being written) is retried with exponential backoff, after the other
+branches are done.
 """
 
 import warnings
 from collections import Counter
 from datetime import date
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from dagster import (
-    AssetCheckResult,
+    AssetCheckEvaluation,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
     AssetSpec,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
+    Output,
     PreviewWarning,
     RetryRequested,
     asset,
@@ -39,11 +51,12 @@ from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.branch_health import BranchHealth, branch_health
+from ucj_pipeline.landing_files import LandedFile
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
 
 if TYPE_CHECKING:
-    from ucj_pipeline.ingest import FileOutcome
+    from ucj_pipeline.branch_batch import BranchBatchResult
 
 SNAPSHOTS = lake.PARTICIPANT_SNAPSHOTS
 
@@ -68,10 +81,15 @@ INGEST_SPECS = [
         "code (ucj_pipeline/reference), the same files the reference assets publish.",
         skippable=True,  # materialised only when a file of the branch was accepted
     ),
-    _lake_table_spec(lake.EXTRACT_FILES, "Ingest log: one row per delivered file with its hash, counts and outcome."),
+    _lake_table_spec(
+        lake.EXTRACT_FILES,
+        "Ingest log: one row per delivered file with its hash, counts and outcome.",
+        skippable=True,  # materialised per branch as the run goes (below), not once for the run's range
+    ),
     _lake_table_spec(
         lake.ROW_ISSUES,
         "Rows quarantined (errors) or flagged (warnings) at ingest, with file, row number and rule.",
+        skippable=True,
     ),
 ]
 # Partitioned checks are a "preview" feature of Dagster 1.13 (it warns once per spec at import, on stderr of every
@@ -112,102 +130,174 @@ class BranchDeliveryRejected(Failure):
 
 
 @multi_asset(
-    specs=INGEST_SPECS, check_specs=CHECK_SPECS, partitions_def=branch_partitions, name="ingest_branch_extracts"
+    specs=INGEST_SPECS,
+    check_specs=CHECK_SPECS,
+    partitions_def=branch_partitions,
+    backfill_policy=BackfillPolicy.single_run(),  # many branches: one run, one step, files in parallel
+    name="ingest_branch_extracts",
 )
 def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea):
-    from ucj_pipeline.ingest import FileStillBeingWritten, ingest_branch  # pandas, polars, Pandera: at run time
+    """Every branch of the run's partitions (one, or a range: usually the whole country in one run): its files are
+    ingested in worker processes, and each branch gets its own materialisations and checks as it finishes."""
+    from ucj_pipeline.branch_batch import BranchBatchResult, ingest_branches  # pandas, polars: at run time
 
-    branch = context.partition_key
+    branches = list(context.partition_keys)
     known = known_branch_codes()
-    if branch not in known:
-        raise ValueError(f"partition {branch!r} is not a branch code of the registry")
+    if unknown := [b for b in branches if b not in known]:
+        raise ValueError(f"partition(s) {', '.join(map(repr, unknown))} are not branch codes of the registry")
     as_of = settings.reporting_date()
-    try:
-        # "A date in the future rejects the file": the future of today, whatever date the figures are for.
-        outcomes = ingest_branch(
-            branch, landing_area.ready_deliveries(), settings.ingest_settings(), known, today_in_jakarta()
+    landed: dict[str, list[LandedFile]] = {b: [] for b in branches}
+    for landed_file in landing_area.ready_files():
+        landed.get(landed_file.name.split("_", 1)[0], []).append(landed_file)
+    with_files = {b: files for b, files in landed.items() if files}
+    if len(branches) > 1:
+        context.log.info(
+            f"{len(branches)} branches in this run, {len(with_files)} with new files; "
+            f"{min(settings.ingest_workers, len(with_files))} at a time"
         )
-    except FileStillBeingWritten as exc:
-        wait = RETRY_BASE_SECONDS * 2**context.retry_number
-        context.log.warning(f"{exc}; retry {context.retry_number + 1} of {RETRY_MAX} in {wait}s")
-        raise RetryRequested(max_retries=RETRY_MAX, seconds_to_wait=wait) from exc
-    if not outcomes:
+    results = ingest_branches(
+        with_files,
+        landing_area.location,
+        settings.ingest_settings(),
+        known,
+        today_in_jakarta(),  # "A date in the future rejects the file": the future of today, not the reporting date
+        settings.ingest_workers,
+        settings.lock_wait_seconds,
+    )
+    unfinished, failing = [], []
+    for result in chain(results, (BranchBatchResult(b) for b in branches if b not in with_files)):  # as they finish
+        if not result.finished:
+            unfinished.append(result)
+            say = context.log.warning if result.still_being_written else context.log.error
+            say(f"branch {result.branch_code}: {result.still_being_written or result.error}")
+            continue
+        health = branch_health(settings.paths.lake, result.branch_code)
+        _report_branch(context, result, health, settings, as_of)
+        if health.failing:
+            failing.append(health)
+    _end_of_run(context, unfinished, failing)
+    # Every result was logged for its own branch's partition, above. The checks' outputs are closed without a result
+    # of their own (an AssetCheckResult here would be one evaluation for the whole range, no branch's).
+    for check_key in context.selected_asset_check_keys:
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(check_key))
+
+
+def _report_branch(
+    context: AssetExecutionContext,
+    result: "BranchBatchResult",
+    health: BranchHealth,
+    settings: PipelineSettings,
+    as_of: date,
+) -> None:
+    """One branch's outcome in the UI: its files in the log, its partition's materialisations and checks."""
+    branch, files = result.branch_code, result.log_rows
+    if not files:
         context.log.info(f"No new extract in the landing area for branch {branch}")
-    files = [o.log_row for o in outcomes]
     for row in files:
         message = f"{row['file_name']}: {row['outcome']}"
         if row["outcome"] == "rejected":
             context.log.warning(f"{message}: {row['reason']}")
         else:
             context.log.info(f"{message} ({row['rows_accepted']} accepted, {row['rows_quarantined']} quarantined)")
-    health = branch_health(settings.paths.lake, branch)
-    yield from _materializations(files, outcomes)
-    yield from _checks(branch, files, outcomes, health, settings, as_of)
-    if health.failing:
-        message = health.message()
-        context.instance.add_run_tags(context.run_id, {REJECTED_TAG: message[:250]})
+    for event in _materializations(branch, files, result.rule_counts):
+        context.log_event(event)
+    for event in _checks(branch, files, result.rule_counts, health, settings, as_of):
+        context.log_event(event)
+
+
+def _end_of_run(context: AssetExecutionContext, unfinished: list["BranchBatchResult"], failing: list[BranchHealth]):
+    """After every branch is reported: retry a file still being written, fail on an error, or on a rejection."""
+    if waiting := [r for r in unfinished if r.still_being_written]:
+        wait = RETRY_BASE_SECONDS * 2**context.retry_number
+        names = ", ".join(r.branch_code for r in waiting)
+        context.log.warning(f"branch(es) {names}: a file changed while it was read; retry {context.retry_number + 1} "
+                            f"of {RETRY_MAX} in {wait}s")  # fmt: skip
+        raise RetryRequested(max_retries=RETRY_MAX, seconds_to_wait=wait)
+    if unfinished:
+        raise Failure(
+            description="Ingest failed for branch(es) "
+            + "; ".join(f"{r.branch_code}: {(r.error or '').splitlines()[0]}" for r in unfinished)
+            + ". The other branches of this run were ingested; the failed ones' files stay in the landing area.",
+            metadata={"branches": ", ".join(r.branch_code for r in unfinished)},
+        )
+    if failing:
+        messages = [health.message() for health in failing]
+        context.instance.add_run_tags(context.run_id, {REJECTED_TAG: " | ".join(messages)[:250]})
         raise BranchDeliveryRejected(
-            description=message,
-            metadata={"branch": branch, "file": health.latest["file_name"], "rule": health.latest["rejection_rule"]},
+            description="\n\n".join(messages),
+            metadata={
+                "branches": ", ".join(h.branch_code for h in failing),
+                "files": ", ".join(h.latest["file_name"] for h in failing),
+                "rules": ", ".join(h.latest["rejection_rule"] or "" for h in failing),
+            },
             allow_retries=False,
         )
 
 
-def _materializations(files: list[dict], outcomes: list["FileOutcome"]):
+def _materializations(branch: str, files: list[dict], rule_counts: Counter[str]):
     accepted = [f for f in files if f["outcome"] == "accepted"]
     summary = {
+        "branch": branch,
         "files": len(files),
         "files_accepted": len(accepted),
         "files_rejected": sum(f["outcome"] == "rejected" for f in files),
         "files_duplicate": sum(f["outcome"] == "duplicate" for f in files),
     }
     if accepted:  # a new snapshot counts; duplicates, resends superseded and rejections change nothing
-        yield MaterializeResult(
-            asset_key=SNAPSHOTS,
+        yield AssetMaterialization(
+            SNAPSHOTS,
+            partition=branch,
             metadata={
                 **summary,
                 "rows_accepted": sum(f["rows_accepted"] or 0 for f in accepted),
                 "snapshot_dates": ", ".join(sorted({str(f["snapshot_date"]) for f in accepted})),
             },
         )
-    yield MaterializeResult(
-        asset_key=lake.EXTRACT_FILES,
+    yield AssetMaterialization(
+        lake.EXTRACT_FILES,
+        partition=branch,
         metadata={**summary, "files_table": MetadataValue.md(_files_markdown(files)) if files else "no new file"},
     )
-    yield MaterializeResult(
-        asset_key=lake.ROW_ISSUES,
+    yield AssetMaterialization(
+        lake.ROW_ISSUES,
+        partition=branch,
         metadata={
+            "branch": branch,
             "rows_quarantined": sum(f["rows_quarantined"] or 0 for f in files),
             "rows_warned": sum(f["rows_warned"] or 0 for f in files),
-            "top_rules": MetadataValue.json(dict(_rule_counts(outcomes).most_common(10))),
+            "top_rules": MetadataValue.json(dict(rule_counts.most_common(10))),
         },
     )
 
 
-def _rule_counts(outcomes: list["FileOutcome"]) -> Counter[str]:
-    rules: Counter[str] = Counter()
-    for outcome in outcomes:
-        if outcome.validation is not None:
-            rules.update(outcome.validation.quarantine["rule"])
-    return rules
+def _check(branch: str, name: str, passed: bool, severity: AssetCheckSeverity, description: str, metadata: dict):
+    """A check's result for one branch's partition (logged as the run goes, so many branches fit one run)."""
+    return AssetCheckEvaluation(
+        asset_key=AssetKey(SNAPSHOTS),
+        check_name=name,
+        passed=passed,
+        severity=severity,
+        description=description,
+        metadata={"branch": branch, **metadata},
+        partition=branch,
+    )
 
 
 def _checks(
     branch: str,
     files: list[dict],
-    outcomes: list["FileOutcome"],
+    rule_counts: Counter[str],
     health: BranchHealth,
     settings: PipelineSettings,
     as_of: date,
 ):
-    yield AssetCheckResult(
-        asset_key=SNAPSHOTS,
-        check_name="file_rules",
-        passed=not health.failing,
-        severity=AssetCheckSeverity.ERROR,
-        description=health.message(),
-        metadata={
-            "branch": branch,
+    yield _check(
+        branch,
+        "file_rules",
+        not health.failing,
+        AssetCheckSeverity.ERROR,
+        health.message(),
+        {
             "latest_delivery": health.latest["file_name"] if health.latest else "none",
             "latest_outcome": health.latest["outcome"] if health.latest else "none",
             "rule": (health.latest or {}).get("rejection_rule") or "none",
@@ -219,37 +309,35 @@ def _checks(
     checked = sum(f["rows_read"] for f in read)
     quarantined = sum(f["rows_quarantined"] or 0 for f in read)
     over_threshold = [f["file_name"] for f in files if f["rejection_rule"] == "quarantine_threshold"]
-    yield AssetCheckResult(
-        asset_key=SNAPSHOTS,
-        check_name="row_rules",
-        passed=not over_threshold,
-        severity=AssetCheckSeverity.WARN,
-        description=f"Files over the quarantine threshold: {', '.join(over_threshold)}; each was rejected whole."
+    yield _check(
+        branch,
+        "row_rules",
+        not over_threshold,
+        AssetCheckSeverity.WARN,
+        f"Files over the quarantine threshold: {', '.join(over_threshold)}; each was rejected whole."
         if over_threshold
         else f"{quarantined} of {checked} rows quarantined in this run's files.",
-        metadata={
-            "branch": branch,
+        {
             "files_checked": len(read),
             "rows_checked": checked,
             "rows_quarantined": quarantined,
             "quarantined_share": round(quarantined / checked, 4) if checked else 0.0,
             "files_over_threshold": ", ".join(over_threshold) or "none",
-            "top_rules": MetadataValue.json(dict(_rule_counts(outcomes).most_common(10))),
+            "top_rules": MetadataValue.json(dict(rule_counts.most_common(10))),
         },
     )
     dates = [d for d in lake.accepted_snapshot_dates(settings.paths.lake, branch) if d <= as_of]
     newest = max(dates, default=None)
     age = (as_of - newest).days if newest else None
-    yield AssetCheckResult(
-        asset_key=SNAPSHOTS,
-        check_name="snapshot_fresh",
-        passed=age is not None and age <= STALE_AFTER_DAYS,
-        severity=AssetCheckSeverity.WARN,
-        description=f"Branch {branch} has no accepted snapshot on or before {as_of}: its regencies list it as missing."
+    yield _check(
+        branch,
+        "snapshot_fresh",
+        age is not None and age <= STALE_AFTER_DAYS,
+        AssetCheckSeverity.WARN,
+        f"Branch {branch} has no accepted snapshot on or before {as_of}: its regencies list it as missing."
         if newest is None
         else f"Newest accepted snapshot {newest}: {age} days old on {as_of} (stale after {STALE_AFTER_DAYS}).",
-        metadata={
-            "branch": branch,
+        {
             "reporting_date": str(as_of),
             "newest_accepted_snapshot": str(newest) if newest else "none",
             "days_old": age if age is not None else -1,

@@ -1,5 +1,21 @@
-"""One dynamic partition per branch office: a branch's extracts are ingested independently of the others."""
+"""One dynamic partition per branch office: a branch's extracts are ingested independently of the others, and one
+run may cover many branches (a range of partitions: `landing_files.ingest_runs` makes the ranges)."""
 
 from dagster import DynamicPartitionsDefinition
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from ucj_pipeline.landing_files import IngestRunRequest
 
 branch_partitions = DynamicPartitionsDefinition(name="branch")
+
+
+def partition_key_of(run: IngestRunRequest) -> str | None:
+    """The partition of a one-branch run (tagged `dagster/partition`, as Dagster tags any partition's run)."""
+    return run.first if len(run.branches) == 1 else None
+
+
+def partition_range_tags(run: IngestRunRequest) -> dict[str, str]:
+    """The tags of a run over a range of branches (Dagster's single-run backfill tags)."""
+    if len(run.branches) == 1:
+        return {}
+    return {ASSET_PARTITION_RANGE_START_TAG: run.first, ASSET_PARTITION_RANGE_END_TAG: run.last}

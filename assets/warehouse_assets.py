@@ -18,9 +18,10 @@ from dagster import (
 )
 
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
-from resources import REPORTING_DATE_METADATA, MartsQuality, PipelineSettings
+from resources import CODE_VERSION_METADATA, REPORTING_DATE_METADATA, MartsQuality, PipelineSettings
 from ucj_pipeline.column_contract import contract, describe_columns
 from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.figures_version import figures_code_version
 from ucj_pipeline.quality import Suite, SuiteResult, column_expectations, data_docs_site, table_expectations
 from ucj_pipeline.reference_data import RegionIndex, targets
 from ucj_pipeline.warehouse import build_warehouse, swap_in, table_row_counts
@@ -139,6 +140,7 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, ma
     yield MaterializeResult(
         metadata={
             REPORTING_DATE_METADATA: str(settings.reporting_date()),
+            CODE_VERSION_METADATA: figures_code_version(),
             "path": MetadataValue.path(str(paths.warehouse)),
             "tables": MetadataValue.json(rows),
             "connect": MetadataValue.md(f"`duckdb -readonly {paths.warehouse}`"),

@@ -17,6 +17,7 @@ published), and a run with nothing new. Prints rows, files, seconds, peak RSS an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -124,17 +125,30 @@ def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: in
 
 
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Seconds, peak RSS of the process (MiB) and its output."""
+    """Seconds, peak RSS (MiB) and output of a command. The peak is the larger of the process's own maximum RSS and
+    the sum over its process tree sampled every 0.1 s (ingest's worker processes count together)."""
+    import psutil
+
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        tree_peak = 0
+        with contextlib.suppress(psutil.NoSuchProcess):
+            parent = psutil.Process(process.pid)
+            while parent.status() != psutil.STATUS_ZOMBIE:
+                total = 0
+                for member in [parent, *parent.children(recursive=True)]:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        total += member.memory_info().rss
+                tree_peak = max(tree_peak, total)
+                time.sleep(0.1)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{' '.join(command[:3])} failed:\n{out.read()[-3000:]}\n{err.read()[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
+        return seconds, max(usage.ru_maxrss / 1024, tree_peak / 2**20), out.read()
 
 
 def same_work_command(files: list[str], work: Path) -> list[str]:

@@ -4,6 +4,8 @@ from resources.landing_area import LandingArea
 from resources.marts_quality import MartsQuality
 from resources.pipeline_settings import (
     AS_OF_DATE_TAG,
+    CODE_VERSION_METADATA,
+    PUBLISHED_ASSET,
     REPORTING_DATE_METADATA,
     PipelineSettings,
     published_reporting_date,
@@ -12,6 +14,8 @@ from resources.pipeline_settings import (
 
 __all__ = [
     "AS_OF_DATE_TAG",
+    "CODE_VERSION_METADATA",
+    "PUBLISHED_ASSET",
     "REPORTING_DATE_METADATA",
     "LandingArea",
     "MartsQuality",

@@ -23,7 +23,7 @@ from dagster import AssetKey, ConfigurableResource, DagsterInstance, EnvVar, Fai
 from pydantic import Field, PrivateAttr
 
 from ucj_pipeline import home_lock
-from ucj_pipeline.configuration import DEFAULT_LOCK_WAIT_SECONDS, load_configuration
+from ucj_pipeline.configuration import DEFAULT_INGEST_WORKERS, DEFAULT_LOCK_WAIT_SECONDS, load_configuration
 from ucj_pipeline.leftovers import remove_leftovers
 from ucj_pipeline.pseudonymise import KEY_ENV, pseudonymisation_key
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of, today_in_jakarta
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 AS_OF_DATE_TAG = "ucj/as_of_date"
 PUBLISHED_ASSET = AssetKey("ucj_warehouse")
 REPORTING_DATE_METADATA = "reporting_date"  # of each ucj_warehouse materialisation: the published figures' date
+CODE_VERSION_METADATA = "code_version"  # ... and the version of the code that computed them (figures_version)
 
 
 def published_reporting_date(instance: DagsterInstance | None) -> str | None:
@@ -79,6 +80,14 @@ class PipelineSettings(ConfigurableResource):
         description="How long a step waits for UCJ_HOME while `ucj run` or `ucj backfill` holds it.",
     )
 
+    ingest_workers: int = Field(
+        default=DEFAULT_INGEST_WORKERS,
+        ge=1,
+        le=64,
+        description="How many branches an ingest run reads at once, each in its own process (UCJ_INGEST_WORKERS; "
+        "default: the number of cores). Peak memory grows with it: one branch's file per worker.",
+    )
+
     _run_as_of_date: str = PrivateAttr(default="")
     _paths: UcjPaths | None = PrivateAttr(default=None)
     _held: ExitStack = PrivateAttr(default_factory=ExitStack)
@@ -106,6 +115,7 @@ class PipelineSettings(ConfigurableResource):
             "pseudonym_key": EnvVar(KEY_ENV) if config.pseudonym_key else "",
             "quarantine_threshold": config.quarantine_threshold,
             "lock_wait_seconds": config.lock_wait_seconds,
+            "ingest_workers": config.ingest_workers,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -1,8 +1,9 @@
 """The file-drop sensor: a branch drops a file, its partition runs, without anyone pressing a button.
 
 It looks at the landing area through the `LandingArea` resource (a local folder now, object storage later), adds a
-dynamic partition for a branch seen for the first time, and asks for one ingest run per branch with new or resent
-files. The cursor holds the fingerprints of the files still landed, and each run key is derived from the files'
+dynamic partition for a branch seen for the first time, and asks for one ingest run per contiguous block of branch
+partitions with new or resent files (`landing_files.ingest_runs`): a whole delivery is one run, its branches ingested
+in parallel. The cursor holds the fingerprints of the files still landed, and each run key is derived from the files'
 fingerprints: after a restart no file is missed (the listing is complete) and none is repeated (same fingerprints,
 same run key, which Dagster never launches twice).
 """
@@ -11,15 +12,16 @@ import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from assets.partitions import branch_partitions
+from assets.partitions import branch_partitions, partition_key_of, partition_range_tags
 from resources import LandingArea
 from schedules.jobs import ingest_branch_job, misnamed_files_job
 from ucj_pipeline.configuration import load_configuration
-from ucj_pipeline.landing_files import parse_cursor, plan_landing_runs
+from ucj_pipeline.landing_files import ingest_runs, parse_cursor, plan_landing_runs
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import today_in_jakarta
 
 SENSOR_INTERVAL_SECONDS = load_configuration().sensor_interval_seconds
+RUN_PER_BRANCH = bool(load_configuration().celery_broker)  # workers on many machines share the branches
 
 
 @sensor(
@@ -32,21 +34,23 @@ SENSOR_INTERVAL_SECONDS = load_configuration().sensor_interval_seconds
     "unchanged for the settle time).",
 )
 def landing_area_sensor(context: SensorEvaluationContext, landing_area: LandingArea) -> SensorResult:
+    partitions = list(context.instance.get_dynamic_partitions(branch_partitions.name))
     plan = plan_landing_runs(
         ready=landing_area.ready_files(),
         seen=parse_cursor(context.cursor),
         known_branches=known_branch_codes(),
-        existing_partitions=set(context.instance.get_dynamic_partitions(branch_partitions.name)),
+        existing_partitions=set(partitions),
         today=today_in_jakarta(),
     )
+    # The daemon adds the new branches' partitions (in this order) before it launches the runs.
     requests = [
         RunRequest(
             run_key=run.run_key,
             job_name=ingest_branch_job.name,
-            partition_key=run.branch_code,
-            tags={"ucj/files": ", ".join(run.file_names)[:1000]},
+            partition_key=partition_key_of(run),
+            tags={**partition_range_tags(run), "ucj/files": ", ".join(run.file_names)[:1000]},
         )
-        for run in plan.branch_runs
+        for run in ingest_runs(plan.branch_runs, partitions + plan.new_branches, RUN_PER_BRANCH)
     ]
     if plan.misnamed:
         digest = hashlib.sha256("\n".join(sorted(f.fingerprint for f in plan.misnamed)).encode()).hexdigest()[:16]

@@ -11,6 +11,8 @@ for the same change (its run key); the next change, the daily schedule or a pers
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dagster import (
     AssetKey,
     DagsterRunStatus,
@@ -22,9 +24,16 @@ from dagster import (
     sensor,
 )
 
-from resources import AS_OF_DATE_TAG, reporting_date_for
+from resources import (
+    AS_OF_DATE_TAG,
+    CODE_VERSION_METADATA,
+    PUBLISHED_ASSET,
+    REPORTING_DATE_METADATA,
+    reporting_date_for,
+)
 from schedules.jobs import INGEST_ASSET_KEYS, ingest_branch_job, misnamed_files_job, refresh_warehouse_job
 from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.figures_version import figures_code_version
 
 IN_FLIGHT = [
     DagsterRunStatus.QUEUED,
@@ -82,6 +91,23 @@ def refresh_decision(instance, excluding_run_id: str | None = None) -> RunReques
         run_key=f"refresh-after-{changed:.6f}",
         tags={AS_OF_DATE_TAG: as_of, CHANGE_TAG: f"{changed:.6f}", "ucj/trigger": "ingest"},
     )
+
+
+def published_figures_current(instance, as_of: str, published: Path) -> str | None:
+    """Why the published figures need no refresh for `as_of`, or None when they do: they are for that reporting
+    date, computed by this version of the code, still on disk, and include every ingest (the rule above)."""
+    event = instance.get_latest_materialization_event(PUBLISHED_ASSET)
+    if event is None or event.asset_materialization is None or not published.exists():
+        return None
+    metadata = event.asset_materialization.metadata
+    recorded = {key: str(value.value) for key, value in metadata.items() if key in (REPORTING_DATE_METADATA,
+                                                                                    CODE_VERSION_METADATA)}  # fmt: skip
+    if recorded != {REPORTING_DATE_METADATA: as_of, CODE_VERSION_METADATA: figures_code_version()}:
+        return None
+    changed, refreshed = newest_ingest_change(instance), last_refresh_start(instance)
+    if changed is None or refreshed is None or refreshed < changed:
+        return None
+    return f"the figures published by run {event.run_id[:8]} are for {as_of}, by this code, and include every ingest"
 
 
 @sensor(

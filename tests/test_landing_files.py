@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from ucj_pipeline.landing_files import LandedFile, parse_cursor, plan_landing_runs, ready_files
+from ucj_pipeline.landing_files import LandedFile, ingest_runs, parse_cursor, plan_landing_runs, ready_files
 from ucj_pipeline.reference_data import known_branch_codes
 
 NOW = 1_800_000_000 * 10**9
@@ -35,6 +35,22 @@ def test_new_files_ask_for_one_run_per_branch_and_new_branches_for_partitions():
     ]
     assert plan.new_branches == ["SINJAI"]
     assert len({r.run_key for r in plan.branch_runs}) == 2
+
+
+def test_branches_with_files_become_one_run_per_contiguous_block_of_partitions():
+    names = ["LUWUK", "PALOPO", "PALU", "SINJAI", "AMBON"]
+    ready = [landed(f"{b}_20251231.csv") for b in ("PALOPO", "AMBON", "LUWUK", "SINJAI")]  # not PALU
+    plan = plan_landing_runs(ready, {}, known_branch_codes(), set(names), TODAY)
+    runs = ingest_runs(plan.branch_runs, names)
+    assert [r.branch_codes for r in runs] == [("LUWUK", "PALOPO"), ("SINJAI", "AMBON")]
+    assert [r.label for r in runs] == ["2 branches LUWUK..PALOPO", "2 branches SINJAI..AMBON"]
+    assert runs[0].file_names == ("LUWUK_20251231.csv", "PALOPO_20251231.csv")
+    resent = plan_landing_runs(
+        [*ready[:3], landed("SINJAI_20251231.csv", size=7)], {}, known_branch_codes(), set(names), TODAY
+    )
+    assert [r.run_key for r in ingest_runs(resent.branch_runs, names)][1] != runs[1].run_key  # new bytes, new run
+    [alone] = ingest_runs(plan.branch_runs[:1], names)
+    assert (alone.label, alone.run_key) == ("AMBON", plan.branch_runs[0].run_key)
 
 
 def test_seen_files_ask_for_nothing_and_a_resend_asks_again():

@@ -4,7 +4,7 @@ import os
 import time
 
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import DagsterInstance, PartitionKeyRange, build_sensor_context
 
 from resources import LandingArea
 from schedules import landing_area_sensor
@@ -26,16 +26,17 @@ def tick(instance, landing, cursor=None):
     return landing_area_sensor(context)
 
 
-def test_two_new_files_two_runs_the_same_files_again_none(tmp_path, instance):
+def test_two_new_branches_one_run_the_same_files_again_none(tmp_path, instance):
     write_extract(tmp_path, "PALOPO_20251231.csv", [row()])
     write_extract(tmp_path, "SINJAI_20251231.csv", [row()])
     result = tick(instance, tmp_path)
-    runs = result.run_requests
-    assert [(r.job_name, r.partition_key) for r in runs] == [
-        ("ingest_branch_job", "PALOPO"),
-        ("ingest_branch_job", "SINJAI"),
-    ]
-    assert len({r.run_key for r in runs}) == 2 and all(r.run_key for r in runs)
+    [run] = result.run_requests  # both branches in one run: a range of their partitions
+    assert (run.job_name, run.partition_key, run.partition_key_range) == (
+        "ingest_branch_job",
+        None,
+        PartitionKeyRange("PALOPO", "SINJAI"),
+    )
+    assert run.run_key and run.tags["ucj/files"] == "PALOPO_20251231.csv, SINJAI_20251231.csv"
     [partitions] = result.dynamic_partitions_requests
     assert (partitions.partitions_def_name, sorted(partitions.partition_keys)) == ("branch", ["PALOPO", "SINJAI"])
 
@@ -43,6 +44,17 @@ def test_two_new_files_two_runs_the_same_files_again_none(tmp_path, instance):
     again = tick(instance, tmp_path, cursor=result.cursor)
     assert again.run_requests == [] and again.dynamic_partitions_requests == []
     assert again.cursor == result.cursor
+
+
+def test_branches_apart_in_the_partition_order_run_apart(tmp_path, instance):
+    """A failed run shows every partition of its range it did not materialise as failed: a range never holds a
+    branch without new files."""
+    instance.add_dynamic_partitions("branch", ["PALOPO", "LUWUK", "SINJAI"])
+    write_extract(tmp_path, "PALOPO_20251231.csv", [row()])
+    write_extract(tmp_path, "SINJAI_20251231.csv", [row()])
+    runs = tick(instance, tmp_path).run_requests
+    assert [(r.partition_key, r.partition_key_range) for r in runs] == [("PALOPO", None), ("SINJAI", None)]
+    assert len({r.run_key for r in runs}) == 2
 
 
 def test_a_new_branch_adds_a_partition_and_a_known_one_does_not(tmp_path, instance):

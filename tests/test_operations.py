@@ -176,6 +176,11 @@ def test_a_long_lived_process_sees_new_figures_only_after_closing_every_connecti
     kept.close()
     with duckdb.connect(published, read_only=True) as fresh:  # once every connection closed: the new file
         assert fresh.execute(query).fetchall() == [("2025-12-31",)]
+    # Nothing new (no file, same date, same code, every ingest published): no refresh, the file is left alone.
+    inode = os.stat(published).st_ino
+    again = run_ucj(home, "run", "--as-of", "2025-12-31")
+    assert "nothing new: no refresh (the figures published by run" in again.stdout
+    assert "refresh warehouse" not in again.stdout and os.stat(published).st_ino == inode
 
 
 def test_ucj_check_reports_per_file_and_writes_nothing(tmp_path):

@@ -109,14 +109,18 @@ def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
 
 
 def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
-    """What the sensor and automation do under the daemon, done now and in order: unusable entries, one ingest run
-    per branch with files, then one refresh. Every file counts as complete (the operator asked for this run)."""
+    """What the sensor and automation do under the daemon, done now and in order: unusable entries, the ingest runs
+    (one per contiguous block of branches with files: usually one, its branches in parallel), then one refresh,
+    unless nothing is new (no file landed, and the published figures are for this date, by this code, and include
+    every ingest). Every file counts as complete (the operator asked for this run)."""
     from dagster import in_process_executor
 
+    from assets.partitions import partition_key_of, partition_range_tags
     from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
+    from schedules.refresh_sensor import published_figures_current
     from ucj_pipeline.definitions import build_definitions
     from ucj_pipeline.lake import logged_since
-    from ucj_pipeline.landing_files import plan_landing_runs
+    from ucj_pipeline.landing_files import ingest_runs, plan_landing_runs
     from ucj_pipeline.reference_data import known_branch_codes
 
     since = datetime.now(UTC)
@@ -138,11 +142,23 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
         if plan.misnamed:
             names = ", ".join(printable_name(f.name) for f in plan.misnamed)
             ok &= _execute(defs, "misnamed_files_job", instance, f"unusable entries rejected ({names})", as_of)
-        for run in plan.branch_runs:
+        # One machine: `ucj run` executes its runs in this process, whatever the executor of the daemon's runs.
+        for run in ingest_runs(plan.branch_runs, list(instance.get_dynamic_partitions("branch"))):
             ok &= _execute(
-                defs, "ingest_branch_job", instance, f"ingest {run.branch_code}", as_of, partition_key=run.branch_code
+                defs,
+                "ingest_branch_job",
+                instance,
+                f"ingest {run.label}",
+                {**as_of, **partition_range_tags(run)},
+                partition_key=partition_key_of(run),
             )
-        ok &= _refresh(defs, instance, date.fromisoformat(as_of[AS_OF_DATE_TAG]))
+        current = None if plan.branch_runs or plan.misnamed else published_figures_current(
+            instance, as_of[AS_OF_DATE_TAG], paths.warehouse
+        )  # fmt: skip
+        if current:
+            print(f"nothing new: no refresh ({current})")
+        else:
+            ok &= _refresh(defs, instance, date.fromisoformat(as_of[AS_OF_DATE_TAG]))
         rejected = [r for r in logged_since(paths.lake, since) if r["outcome"] == "rejected"]
     for row in rejected:
         print(f"REJECTED {row['file_name']} ({row['rejection_rule']}): {row['reason']}")

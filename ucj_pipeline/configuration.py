@@ -23,6 +23,7 @@ DEFAULT_SETTLE_SECONDS = 30.0
 # look due at 5.0 s comes at 4.99 s), so the default is below it: every look of the daemon evaluates the sensors.
 DEFAULT_SENSOR_INTERVAL_SECONDS = 3
 DEFAULT_LOCK_WAIT_SECONDS = 3600.0
+DEFAULT_INGEST_WORKERS = max(1, os.cpu_count() or 1)  # one branch's file per core: memory is a file per worker
 DEFAULT_DATA_DOCS_URL = "http://127.0.0.1:3001/"  # `ucj ui` serves the Data Docs one port above the UI
 
 
@@ -42,6 +43,7 @@ class Configuration:
     settle_seconds: float
     sensor_interval_seconds: int
     lock_wait_seconds: float
+    ingest_workers: int
     data_docs_url: str  # where the Data Docs site is served (`ucj ui` serves it; a proxy in production)
     landing_url: str = ""  # empty: the folder UCJ_HOME/landing; else a folder or file://, s3://, gs://, az:// URL
     celery_broker: str = ""  # empty: runs execute their steps in their own process (one machine)
@@ -118,6 +120,11 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         "seconds from 0 (refuse at once) to 604800",
         problems,
     )
+    workers = _number(
+        env, "UCJ_INGEST_WORKERS", DEFAULT_INGEST_WORKERS, 1, 64, "a whole number of processes from 1 to 64", problems
+    )
+    if workers != int(workers):
+        problems.append(f"UCJ_INGEST_WORKERS={env['UCJ_INGEST_WORKERS']!r} is not a whole number")
     docs_url = env.get("UCJ_DATA_DOCS_URL", "").strip() or DEFAULT_DATA_DOCS_URL
     if not re.fullmatch(r"https?://[^\s\"'<>]+", docs_url):
         problems.append(f"UCJ_DATA_DOCS_URL={docs_url!r} is not an http:// or https:// address")
@@ -136,6 +143,7 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         settle_seconds=settle,
         sensor_interval_seconds=int(interval),
         lock_wait_seconds=wait,
+        ingest_workers=int(workers),
         data_docs_url=docs_url.rstrip("/") + "/",
         landing_url=landing_url,
         celery_broker=broker,

@@ -56,20 +56,23 @@ def _acquire(fd: int, mode: int, wait_seconds: float) -> bool:
 
 
 @contextmanager
-def _locked(home: Path, mode: int, wait_seconds: float, say: Callable[[str], None], what: str) -> Iterator[None]:
+def _locked(
+    home: Path,
+    mode: int,
+    wait_seconds: float,
+    say: Callable[[str], None],
+    what: str,
+    lock_file: str = LOCK_FILE,
+    in_use: str = "",
+) -> Iterator[None]:
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(home / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(home / lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         if not _acquire(fd, mode, 0):
-            say(
-                f"UCJ_HOME {home} is in use by {_holder(home)}; {what} waits up to {wait_seconds:.0f}s for it "
-                "(UCJ_LOCK_WAIT_SECONDS)"
-            )
+            in_use = in_use or f"UCJ_HOME {home} is in use by {_holder(home)}"
+            say(f"{in_use}; {what} waits up to {wait_seconds:.0f}s for it (UCJ_LOCK_WAIT_SECONDS)")
             if not _acquire(fd, mode, wait_seconds):
-                raise HomeBusy(
-                    f"UCJ_HOME {home} is still in use by {_holder(home)} after {wait_seconds:.0f}s; "
-                    f"{what} did not start (nothing was changed)"
-                )
+                raise HomeBusy(f"{in_use}, still after {wait_seconds:.0f}s; {what} did not start (nothing was changed)")
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -91,6 +94,18 @@ def exclusive(home: Path, command: str, wait_seconds: float, say: Callable[[str]
         finally:
             _exclusive_in_this_process = False
             (home / HOLDER_FILE).unlink(missing_ok=True)
+
+
+@contextmanager
+def branch_alone(home: Path, branch_code: str, wait_seconds: float, say: Callable[[str], None]) -> Iterator[None]:
+    """One ingest of a branch at a time, whatever runs overlap: a run over a range of branches and a run of one of
+    them (a resend arriving meanwhile) never take the same branch's files together; the later one waits. The
+    branch code is a registry code (letters and digits), checked before it names a lock file."""
+    if not branch_code.isalnum():
+        raise ValueError(f"{branch_code!r} is not a branch code")
+    in_use = f"branch {branch_code} is being ingested by another run"
+    with _locked(home, fcntl.LOCK_EX, wait_seconds, say, "its ingest here", f".ucj.branch.{branch_code}.lock", in_use):
+        yield
 
 
 @contextmanager

@@ -64,6 +64,66 @@ class BranchRunRequest:
     run_key: str
 
 
+@dataclass(frozen=True)
+class IngestRunRequest:
+    """One ingest run: a contiguous block of branch partitions (in the instance's partition order), every one of
+    them with new files."""
+
+    branches: tuple[BranchRunRequest, ...]
+
+    @property
+    def branch_codes(self) -> tuple[str, ...]:
+        return tuple(b.branch_code for b in self.branches)
+
+    @property
+    def first(self) -> str:
+        return self.branches[0].branch_code
+
+    @property
+    def last(self) -> str:
+        return self.branches[-1].branch_code
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        return tuple(name for b in self.branches for name in b.file_names)
+
+    @property
+    def run_key(self) -> str:
+        """Derived from the branches' fingerprints: the same files never start two runs."""
+        if len(self.branches) == 1:
+            return self.branches[0].run_key
+        return "ingest:" + hashlib.sha256("\n".join(b.run_key for b in self.branches).encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        return self.first if len(self.branches) == 1 else f"{len(self.branches)} branches {self.first}..{self.last}"
+
+
+def ingest_runs(
+    branch_runs: list[BranchRunRequest], partition_order: list[str], one_per_branch: bool = False
+) -> list[IngestRunRequest]:
+    """The branches with new files as few runs as possible: one per contiguous block of branch partitions.
+
+    A run covers one partition or a range of them, and a run that fails (a branch's file was rejected) shows every
+    partition of its range that it did not materialise as failed. So a range holds only branches with new files:
+    a whole delivery (or a first run of every branch) is one run; a few scattered branches are a few runs.
+    `partition_order` is the instance's order of the branch partitions, the new ones added already.
+
+    `one_per_branch` (the distributed profile: Celery workers on many machines) asks for a run per branch, so that
+    the workers share the branches: a run's one ingest step runs on one worker.
+    """
+    if one_per_branch:
+        return [IngestRunRequest((run,)) for run in branch_runs]
+    position = {code: i for i, code in enumerate(partition_order)}
+    blocks: list[list[BranchRunRequest]] = []
+    for run in sorted(branch_runs, key=lambda r: position[r.branch_code]):
+        if blocks and position[run.branch_code] == position[blocks[-1][-1].branch_code] + 1:
+            blocks[-1].append(run)
+        else:
+            blocks.append([run])
+    return [IngestRunRequest(tuple(block)) for block in blocks]
+
+
 @dataclass
 class LandingPlan:
     new_branches: list[str]

@@ -43,7 +43,8 @@ def execute_as_code_location_run(
     tags: Mapping[str, str],
     partition_key: str | None = None,
 ):
-    """Create the run with the code location's origin, execute it in this process, return its result."""
+    """Create the run with the code location's origin, execute it in this process, return its result. A run over a
+    range of partitions carries Dagster's range tags in `tags` (`assets.partitions.partition_range_tags`)."""
     job: JobDefinition = defs.resolve_job_def(job_name)
     run_tags = {**job.tags, **tags}
     if partition_key is not None:

@@ -4,7 +4,7 @@ from datetime import date
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterEventType, DagsterInstance, materialize
 
 from assets.checks import asset_checks
 from assets.ingest_assets import ingest_branch_extracts
@@ -46,21 +46,19 @@ def run_pipeline(tmp_path):
         return duckdb.connect(str(tmp_path / "warehouse" / "ucj.duckdb"), read_only=True)
 
     run.landing = landing
+    run.instance = instance
     run.ingests = {}
     return run
 
 
-def check_results(result) -> dict[str, tuple[bool, dict, str]]:
-    """Asset check name -> (passed, metadata, description), from a run's events."""
-    return {
-        e.event_specific_data.check_name: (
-            e.event_specific_data.passed,
-            e.event_specific_data.metadata,
-            e.event_specific_data.description,
-        )
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
+def check_results(result, instance: DagsterInstance) -> dict[str, tuple[bool, dict, str]]:
+    """Asset check name -> (passed, metadata, description), from a run's events in the instance (ingest logs each
+    branch's results as it finishes: they are in the event log, not in the step's own outputs)."""
+    evaluations = [
+        entry.dagster_event.event_specific_data
+        for entry in instance.all_logs(result.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    ]
+    return {e.check_name: (e.passed, e.metadata, e.description) for e in evaluations}
 
 
 def regency(con, code: str) -> dict:
@@ -90,7 +88,7 @@ def test_coverage_rule_national_dedup_quarantine_and_rejection(run_pipeline):
     # The bad file fails Palopo's run and its file check, saying what happened and what to do; Makassar's run is
     # untouched.
     assert not run_pipeline.ingests["PALOPO"].success and run_pipeline.ingests["MAKASSAR"].success
-    palopo_checks = check_results(run_pipeline.ingests["PALOPO"])
+    palopo_checks = check_results(run_pipeline.ingests["PALOPO"], run_pipeline.instance)
     assert palopo_checks["file_rules"][0] is False and palopo_checks["row_rules"][0] is False
     said = palopo_checks["file_rules"][2]
     assert said.startswith("PALOPO_20251231.csv: rejected by rule 'quarantine_threshold'"), said
@@ -99,9 +97,9 @@ def test_coverage_rule_national_dedup_quarantine_and_rejection(run_pipeline):
     )
     [failure] = run_pipeline.ingests["PALOPO"].get_step_failure_events()
     assert failure.step_failure_data.user_failure_data.description == said
-    assert check_results(run_pipeline.ingests["MAKASSAR"])["file_rules"][0] is True
+    assert check_results(run_pipeline.ingests["MAKASSAR"], run_pipeline.instance)["file_rules"][0] is True
     # The refresh still publishes, its checks pass, and the marts count Palopo's last good snapshot.
-    refresh_checks = check_results(run_pipeline.refresh)
+    refresh_checks = check_results(run_pipeline.refresh, run_pipeline.instance)
     assert {name for name, (passed, *_) in refresh_checks.items() if not passed} == set()
     assert {"province_equals_sum_of_regencies", "national_equals_sum_of_provinces", "ge_coverage_regency",
             "ge_target_tracking", "branches_fresh"} <= set(refresh_checks)  # fmt: skip
