@@ -23,6 +23,7 @@ branches are done.
 
 import warnings
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -171,10 +172,13 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
             say = context.log.warning if result.still_being_written else context.log.error
             say(f"branch {result.branch_code}: {result.still_being_written or result.error}")
             continue
-        health = branch_health(settings.paths.lake, result.branch_code)
-        _report_branch(context, result, health, settings, as_of)
-        if health.failing:
-            failing.append(health)
+        if result.health is None:  # a branch without new files: its state is read here
+            lake_dir, code = settings.paths.lake, result.branch_code
+            result = replace(result, health=branch_health(lake_dir, code),
+                             snapshot_dates=tuple(lake.accepted_snapshot_dates(lake_dir, code)))  # fmt: skip
+        _report_branch(context, result, as_of)
+        if result.health.failing:
+            failing.append(result.health)
     _end_of_run(context, unfinished, failing)
     # Every result was logged for its own branch's partition, above. The checks' outputs are closed without a result
     # of their own (an AssetCheckResult here would be one evaluation for the whole range, no branch's).
@@ -182,13 +186,7 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         yield Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(check_key))
 
 
-def _report_branch(
-    context: AssetExecutionContext,
-    result: "BranchBatchResult",
-    health: BranchHealth,
-    settings: PipelineSettings,
-    as_of: date,
-) -> None:
+def _report_branch(context: AssetExecutionContext, result: "BranchBatchResult", as_of: date) -> None:
     """One branch's outcome in the UI: its files in the log, its partition's materialisations and checks."""
     branch, files = result.branch_code, result.log_rows
     if not files:
@@ -201,7 +199,7 @@ def _report_branch(
             context.log.info(f"{message} ({row['rows_accepted']} accepted, {row['rows_quarantined']} quarantined)")
     for event in _materializations(branch, files, result.rule_counts):
         context.log_event(event)
-    for event in _checks(branch, files, result.rule_counts, health, settings, as_of):
+    for event in _checks(result, as_of):
         context.log_event(event)
 
 
@@ -283,14 +281,8 @@ def _check(branch: str, name: str, passed: bool, severity: AssetCheckSeverity, d
     )
 
 
-def _checks(
-    branch: str,
-    files: list[dict],
-    rule_counts: Counter[str],
-    health: BranchHealth,
-    settings: PipelineSettings,
-    as_of: date,
-):
+def _checks(result: "BranchBatchResult", as_of: date):
+    branch, files, rule_counts, health = result.branch_code, result.log_rows, result.rule_counts, result.health
     yield _check(
         branch,
         "file_rules",
@@ -326,7 +318,7 @@ def _checks(
             "top_rules": MetadataValue.json(dict(rule_counts.most_common(10))),
         },
     )
-    dates = [d for d in lake.accepted_snapshot_dates(settings.paths.lake, branch) if d <= as_of]
+    dates = [d for d in result.snapshot_dates if d <= as_of]
     newest = max(dates, default=None)
     age = (as_of - newest).days if newest else None
     yield _check(

@@ -30,6 +30,11 @@ def _short(name: str) -> str:
     return name.removeprefix("Kabupaten ")
 
 
+def _xy(points: list[tuple[float, int]]) -> tuple[list[float], list[int]]:
+    """(x values, y values) of points: one line of markers per kind, not one artist per marker."""
+    return [x for x, _ in points], [y for _, y in points]
+
+
 def regency_coverage_figure(regencies: list[dict], targets: list[dict]):
     """Horizontal bars of coverage per regency, with the regency's target (or its province's) as a marker."""
     plt = _pyplot()
@@ -42,15 +47,11 @@ def regency_coverage_figure(regencies: list[dict], targets: list[dict]):
     values = [r["coverage_pct"] or 0 for r in rows]
     bars = ax.barh(labels, values, color="#3a8fd9", label="coverage on the reporting date")
     ax.bar_label(bars, labels=[f"{v:.1f}%" for v in values], padding=3, fontsize=8)
-    for i, r in enumerate(rows):
-        if r["regency_code"] in own:
-            t = own[r["regency_code"]]
-            ax.plot(t["target_pct"], i, marker="D", color="#c8362c", markersize=7, linestyle="none")
-        elif r["province_code"] in province:
-            t = province[r["province_code"]]
-            ax.plot(t["target_pct"], i, marker="|", color="#555555", markersize=12, mew=2, linestyle="none")
-    ax.plot([], [], marker="D", color="#c8362c", linestyle="none", label="regency target")
-    ax.plot([], [], marker="|", color="#555555", markersize=12, mew=2, linestyle="none", label="province target")
+    mine = [(own[r["regency_code"]]["target_pct"], i) for i, r in enumerate(rows) if r["regency_code"] in own]
+    theirs = [(province[r["province_code"]]["target_pct"], i) for i, r in enumerate(rows)
+              if r["regency_code"] not in own and r["province_code"] in province]  # fmt: skip
+    ax.plot(*_xy(mine), marker="D", color="#c8362c", markersize=7, linestyle="none", label="regency target")
+    ax.plot(*_xy(theirs), marker="|", color="#555555", markersize=12, mew=2, linestyle="none", label="province target")
     ax.set_xlim(0, 105)
     ax.set_xlabel("UCJ coverage, % of worker base (BPS employed)")
     as_of = rows[0]["as_of_date"] if rows else ""
