@@ -27,7 +27,7 @@ from resources import PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.settings import PROJECT_ROOT
 from ucj_pipeline.sql_manifest import load_manifest
-from ucj_pipeline.sql_models import SqlModel, project_models, topological_order
+from ucj_pipeline.sql_models import ModelRun, SqlModel, project_models, topological_order
 
 
 def _lineage(feeds: dict[str, list[list[str]]]) -> TableColumnLineage:
@@ -103,8 +103,15 @@ def sql_models(context: AssetExecutionContext, settings: PipelineSettings):
                 "dagster/column_schema": column_schema(result.columns, model.name),
                 "as_of_date": str(as_of),
                 "seconds": round(time.perf_counter() - started, 3),  # where a refresh's time goes, model by model
+                **_incremental_metadata(result),
             },
         )
+
+
+def _incremental_metadata(result: ModelRun) -> dict:
+    if result.groups_changed is None:
+        return {}
+    return {"groups_changed": result.groups_changed, "keys_recomputed": result.keys_recomputed}
 
 
 sql_model_assets = [sql_models]

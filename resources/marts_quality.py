@@ -11,8 +11,6 @@ worker's pool process (which may not have children), the work is done in the ste
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -21,6 +19,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from ucj_pipeline import quality_worker
+from ucj_pipeline.helper_processes import can_start_helpers, helper_pool
 from ucj_pipeline.quality import Suite, SuiteResult
 
 
@@ -30,14 +29,9 @@ class MartsQuality(ConfigurableResource):
     _helper: ProcessPoolExecutor | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        if multiprocessing.current_process().daemon:
+        if not can_start_helpers():
             return  # a Celery worker's pool process may not start children: the work is done in this process
-        self._helper = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=quality_worker.watch_parent,  # it exits if this process is killed
-            initargs=(os.getpid(),),
-        )
+        self._helper = helper_pool(1)  # it exits if this process is killed
         self._helper.submit(quality_worker.prepare)  # starts the helper, which imports GX meanwhile
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:

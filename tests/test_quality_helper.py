@@ -1,5 +1,5 @@
-"""The Great Expectations helper process of a publishing run never outlives the run: a run killed with -9 cannot
-shut it down, so the helper watches for its parent and exits."""
+"""A run's helper processes (ingest's branch workers, the Great Expectations helper) never outlive the run: a run
+killed with -9 cannot shut them down, so each helper watches for its parent and exits."""
 
 import os
 import signal
@@ -10,11 +10,9 @@ import time
 import psutil
 
 STARTS_A_HELPER = """
-import multiprocessing, os, sys, time
-from concurrent.futures import ProcessPoolExecutor
-from ucj_pipeline import quality_worker
-helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=quality_worker.watch_parent, initargs=(os.getpid(),))
+import os, time
+from ucj_pipeline.helper_processes import helper_pool
+helper = helper_pool(2)  # as ingest's branch workers and the Great Expectations helper are started
 print(helper.submit(os.getpid).result(), flush=True)
 time.sleep(120)
 """

@@ -2,7 +2,7 @@
 
 One ingest run covers every branch with new files (the landing sensor and `ucj run` ask for one run per contiguous
 block of branch partitions, usually one for the whole country). Each branch is ingested by `ingest.ingest_branch`
-in a worker process of its own (spawned, never forked: DuckDB and polars hold threads); branches are independent
+in a worker process of its own (`helper_processes`: spawned, and gone with the run's process); branches are independent
 (each writes only its own snapshot, log and row-issue files), so their order does not matter. What comes back is a
 summary per branch, never the rows: the accepted rows went to the lake in the worker.
 
@@ -16,14 +16,14 @@ import logging
 import traceback
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import date
-from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
 from ucj_pipeline import home_lock, lake
 from ucj_pipeline.branch_health import BranchHealth, branch_health
+from ucj_pipeline.helper_processes import can_start_helpers, helper_pool
 
 if TYPE_CHECKING:
     from ucj_pipeline.ingest import IngestSettings
@@ -98,11 +98,11 @@ def ingest_branches(
         (branch, landing_location, [f.name for f in files], settings, known_branches, today, lock_wait_seconds)
         for branch, files in largest_first
     ]
-    if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1 or not can_start_helpers():
         for job in jobs:
             yield ingest_one_branch(*job)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+    with helper_pool(min(workers, len(jobs))) as pool:  # the workers exit if the run's process is killed
         futures = {pool.submit(ingest_one_branch, *job): job[0] for job in jobs}
         for future in as_completed(futures):
             try:

@@ -3,10 +3,12 @@
 A model is one `.sql` file, named as its table, in `staging/`, `intermediate/` or `marts/`. Its header comment
 says what one row is; directives in it say how it is materialised and where it is published:
 
-    -- materialized: view | table | history
+    -- materialized: view | table | incremental | history
     -- publish: <schema>.<table>         (copied into the published DuckDB file)
 
-`view` models are inlined into the models that read them; `table` models are rewritten by every run; `history`
+`view` models are inlined into the models that read them; `table` models are rewritten by every run;
+`incremental` models (with `-- unique_key:` and `-- changes_by:`) recompute only the keys a change of their input
+can touch (`ucj_pipeline.incremental_models`); `history`
 models compute the rows of the reporting date only, and each run writes them to a file of their own for that date
 (a re-run of the date replaces it; other dates are never touched), so readers see every date ever run.
 
@@ -31,17 +33,19 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from ucj_pipeline import lake
+from ucj_pipeline.figures_version import figures_code_version
+from ucj_pipeline.incremental_models import Incremental, read_parts, run_incremental
 from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
 from ucj_pipeline.sql_text import sql_string
 
 LAYERS = ("staging", "intermediate", "marts")
-DIRECTIVE = re.compile(r"^--\s*(materialized|publish):\s*(\S+)\s*$")
+DIRECTIVE = re.compile(r"^--\s*(materialized|publish|unique_key|changes_by):\s*(\S+)\s*$")
 # Lake tables the models may read: ingest output and reference data. Anything else must be a model.
 INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUES)
 REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
-MATERIALIZATIONS = ("view", "table", "history")
+MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
 
 
@@ -55,21 +59,28 @@ class SqlModel:
     materialized: str
     publish_as: str | None
     depends_on: tuple[str, ...]
+    incremental: Incremental | None = None
 
     @property
     def is_stored(self) -> bool:
-        """Written to the lake by its own asset (a table or a history), not inlined as a view."""
-        return self.materialized in ("table", "history")
+        """Written to the lake by its own asset (a table, incremental or a history), not inlined as a view."""
+        return self.materialized != "view"
 
     def stored_path(self, lake_root: Path, as_of_date: date) -> Path:
+        """Its file: for a history, that of the reporting date; for an incremental model, the folder of its parts."""
         if self.materialized == "history":
             return lake.history_path(lake_root, self.name, as_of_date)
+        if self.materialized == "incremental":
+            return lake.model_path(lake_root, self.name).with_suffix("")
         return lake.model_path(lake_root, self.name)
 
     def read_sql(self, lake_root: Path) -> str:
-        """A DuckDB table expression reading what the model stored: every date of a history."""
+        """A DuckDB table expression reading what the model stored: every date of a history, every part of an
+        incremental model."""
         if self.materialized == "history":
             return f"read_parquet({sql_string(lake.history_glob(lake_root, self.name))}, union_by_name = true)"
+        if self.materialized == "incremental":
+            return read_parts(self.stored_path(lake_root, date.min))
         return f"read_parquet({sql_string(lake.model_path(lake_root, self.name))})"
 
 
@@ -118,6 +129,7 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
                 raise ValueError(f"{path}: materialized must be one of {MATERIALIZATIONS}, not {materialized!r}")
             if path.stem in models or path.stem in SOURCES:
                 raise ValueError(f"{path}: model name {path.stem!r} is already taken")
+            depends_on = tuple(sorted(table_dependencies(sql)))
             models[path.stem] = SqlModel(
                 name=path.stem,
                 layer=layer,
@@ -126,7 +138,8 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
                 description=description,
                 materialized=materialized,
                 publish_as=directives.get("publish"),
-                depends_on=tuple(sorted(table_dependencies(sql))),
+                depends_on=depends_on,
+                incremental=_incremental(path, materialized, directives, depends_on),
             )
     for model in models.values():
         unknown = [d for d in model.depends_on if d not in models and d not in SOURCES]
@@ -135,6 +148,17 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
         if model.publish_as and not model.is_stored:
             raise ValueError(f"{model.path}: a published model must be materialized as a table or a history")
     return models
+
+
+def _incremental(path: Path, materialized: str, directives: dict, depends_on: tuple[str, ...]) -> Incremental | None:
+    keys = {k: directives[k] for k in ("unique_key", "changes_by") if k in directives}
+    if materialized != "incremental":
+        if keys:
+            raise ValueError(f"{path}: {', '.join(keys)} apply to incremental models only")
+        return None
+    if len(keys) != 2 or len(depends_on) != 1 or not all(v.isidentifier() for v in keys.values()):
+        raise ValueError(f"{path}: an incremental model names its unique_key and changes_by and reads one table")
+    return Incremental(keys["unique_key"], keys["changes_by"], depends_on[0])
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:
@@ -184,6 +208,8 @@ class ModelRun:
     row_count: int | None  # as the write counted it; None for a view, which stores nothing
     columns: list[tuple[str, str]]  # (name, DuckDB type)
     path: Path | None
+    groups_changed: int | None = None  # an incremental model: input groups that changed (None: it ran in full)
+    keys_recomputed: int | None = None  # ... and the keys it recomputed
 
 
 def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> ModelRun:
@@ -194,6 +220,9 @@ def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_
         if not model.is_stored:
             return ModelRun(None, columns, None)
         target = model.stored_path(lake_root, as_of_date)
+        if model.incremental is not None:
+            kept = run_incremental(con, model.sql, model.incremental, target, figures_code_version())
+            return ModelRun(kept.row_count, columns, target, kept.groups_changed, kept.keys_recomputed)
         with written_atomically(target) as tmp:
             [(count,)] = con.execute(
                 f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"

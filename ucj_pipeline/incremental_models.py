@@ -1,0 +1,194 @@
+"""Incremental SQL models: a refresh recomputes only the keys that a change of input can touch. No Dagster needed.
+
+A model declared
+
+    -- materialized: incremental
+    -- unique_key: participant_key
+    -- changes_by: branch_code
+
+keeps, for every `unique_key`, one of the input rows of that key (a de-duplication: `qualify row_number() over
+(partition by <unique_key> ...) = 1`), and reads one input, which holds both columns. Its input changes a whole
+`changes_by` group at a time (a branch's current snapshot is replaced whole). Each run fingerprints every group of
+the input (row count and the sum of the rows' hashes) and compares with the fingerprints stored beside the table by
+the run before:
+
+- no stored table, or one made by other code (`code_version`): the model runs in full;
+- no group changed: the table stays as it is;
+- otherwise the *affected keys* are the keys of the changed groups' new rows and the keys whose stored row came from
+  a changed group; the model's own SQL runs over the input rows of those keys only, and replaces their rows. A key
+  outside that set keeps its row: its winning row is unchanged, and a changed group only lost rows of it that did
+  not win, which cannot change the winner. So the table equals a full run (a test compares them).
+
+The table is one Parquet part per `changes_by` value of its rows, so an update rewrites only the parts that hold an
+affected key. The stored fingerprints are removed before the first part is rewritten and written again after the
+last (atomically): a crash in between leaves no fingerprints, and the next run is a full one. A full run writes every
+part into a scratch folder that then replaces the model's folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from ucj_pipeline.leftovers import scratch_prefix, written_atomically
+from ucj_pipeline.sql_text import sql_string
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """How an incremental model is kept: its key, the column its changes come by, and its one input."""
+
+    unique_key: str
+    changes_by: str
+    source: str
+
+
+@dataclass(frozen=True)
+class IncrementalRun:
+    row_count: int
+    groups_changed: int | None  # None: the model ran in full
+    keys_recomputed: int | None
+
+
+PART = "_part"  # the folder of one group's rows: `_part=<md5 of its changes_by value>/data_0.parquet`
+PART_FILE = "data_0.parquet"
+EMPTY = "_part=empty"  # a model without rows keeps one empty part, so that its columns stay readable
+
+
+def read_parts(folder: Path) -> str:
+    """A DuckDB table expression reading every part of a stored incremental model (one Parquet file per
+    `changes_by` value of its rows; the `_part=` folder names are not a column)."""
+    return f"read_parquet({sql_string(str(folder / '*' / '*.parquet'))}, hive_partitioning = false)"
+
+
+def fingerprints_path(folder: Path) -> Path:
+    return folder.with_name(folder.name + ".groups.parquet")
+
+
+def _with_source(sql: str, source: str, replacement: str) -> str:
+    """The model's SQL reading `replacement` where it reads `source`."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for table in tree.find_all(exp.Table):
+        if table.name == source:
+            table.set("this", exp.to_identifier(replacement))
+    return tree.sql(dialect="duckdb")
+
+
+def run_incremental(
+    con: duckdb.DuckDBPyConnection, sql: str, how: Incremental, folder: Path, code_version: str
+) -> IncrementalRun:
+    """Bring the model's parts in `folder` up to date with its `sql` over `con` (where its source is a view). Two
+    refreshes never update the parts together: the second waits for the first (a lock beside the folder)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the process dies
+        return _bring_up_to_date(con, sql, how, folder, code_version)
+
+
+def _bring_up_to_date(
+    con: duckdb.DuckDBPyConnection, sql: str, how: Incremental, folder: Path, code_version: str
+) -> IncrementalRun:
+    key, by, source = how.unique_key, how.changes_by, how.source
+    con.execute(
+        f"CREATE TEMP TABLE new_groups AS SELECT {by} AS grp, count(*) AS row_count, "
+        f"sum(hash(s)::HUGEINT) AS row_hash, {sql_string(code_version)} AS code_version FROM {source} AS s GROUP BY 1"
+    )
+    stored = fingerprints_path(folder)
+    current = (
+        folder.is_dir()
+        and stored.exists()
+        and not con.execute(
+            f"SELECT count(*) FROM read_parquet({sql_string(stored)}) WHERE code_version <> ?", [code_version]
+        ).fetchone()[0]
+    )
+    if not current:
+        con.execute(f"CREATE TEMP TABLE recomputed AS {sql}")
+        _write_all_parts(con, folder, by)
+        _write_fingerprints(con, stored)
+        return IncrementalRun(_count(con, folder), None, None)
+    con.execute(
+        f"CREATE TEMP TABLE changed AS SELECT coalesce(n.grp, o.grp) AS grp FROM new_groups AS n "
+        f"FULL OUTER JOIN read_parquet({sql_string(stored)}) AS o ON n.grp = o.grp "
+        "WHERE n.row_count IS DISTINCT FROM o.row_count OR n.row_hash IS DISTINCT FROM o.row_hash"
+    )
+    [(changed,)] = con.execute("SELECT count(*) FROM changed").fetchall()
+    if not changed:
+        return IncrementalRun(_count(con, folder), 0, 0)
+    previous = read_parts(folder)
+    con.execute(
+        f"CREATE TEMP TABLE affected AS SELECT {key} FROM {source} WHERE {by} IN (SELECT grp FROM changed) "
+        f"UNION SELECT {key} FROM {previous} WHERE {by} IN (SELECT grp FROM changed)"
+    )
+    con.execute(f"CREATE TEMP VIEW affected_input AS SELECT * FROM {source} SEMI JOIN affected USING ({key})")
+    con.execute(f"CREATE TEMP TABLE recomputed AS {_with_source(sql, source, 'affected_input')}")
+    # Every part that holds an affected key now, or will: rewritten without them, plus their new rows.
+    touched = con.execute(
+        f"SELECT DISTINCT {_digest(by)} FROM recomputed "
+        f"UNION SELECT DISTINCT {_digest(by)} FROM {previous} SEMI JOIN affected USING ({key})"
+    ).fetchall()
+    stored.unlink()  # until the new fingerprints are written, the parts are not known to be whole: a crash in
+    for (digest,) in touched:  # between makes the next run a full one
+        _rewrite_part(con, folder / f"{PART}={digest}" / PART_FILE, by, key, digest)
+    [(keys,)] = con.execute("SELECT count(*) FROM affected").fetchall()
+    _write_fingerprints(con, stored)
+    return IncrementalRun(_count(con, folder), changed, keys)
+
+
+def _digest(by: str) -> str:
+    return f"md5(CAST({by} AS VARCHAR))"
+
+
+def _write_all_parts(con: duckdb.DuckDBPyConnection, folder: Path, by: str) -> None:
+    """A full run: every part written into a scratch folder (one COPY), which then replaces the model's folder."""
+    scratch = folder.with_name(f"{scratch_prefix()}{folder.name}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    con.execute(
+        f"COPY (SELECT *, {_digest(by)} AS {PART} FROM recomputed) TO {sql_string(scratch)} "
+        f"(FORMAT parquet, PARTITION_BY ({PART}), COMPRESSION zstd)"
+    )
+    scratch.mkdir(exist_ok=True)  # no rows, no part: `_count` adds the empty one
+    replaced = folder.with_name(f"{scratch_prefix()}{folder.name}.replaced")
+    if folder.exists():
+        folder.rename(replaced)  # a crash from here to the next line leaves no folder: the next run runs in full
+    scratch.rename(folder)
+    shutil.rmtree(replaced, ignore_errors=True)
+
+
+def _rewrite_part(con: duckdb.DuckDBPyConnection, part: Path, by: str, key: str, digest: str) -> None:
+    """One group's part: its rows that are not an affected key, and its recomputed rows; removed when empty."""
+    kept = (
+        f"SELECT * FROM read_parquet({sql_string(part)}, hive_partitioning = false) ANTI JOIN affected USING ({key}) UNION ALL BY NAME "
+        if part.exists()
+        else ""
+    )
+    rows = f"{kept}SELECT * FROM recomputed WHERE {_digest(by)} = $digest"
+    part.parent.mkdir(exist_ok=True)
+    with written_atomically(part) as tmp:
+        [(count,)] = con.execute(
+            f"COPY ({rows}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)", {"digest": digest}
+        ).fetchall()
+    if not count:
+        shutil.rmtree(part.parent)
+    elif (part.parent.parent / EMPTY).exists():
+        shutil.rmtree(part.parent.parent / EMPTY)
+
+
+def _count(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
+    """The model's rows. A model left without rows keeps one empty part: its columns stay readable downstream."""
+    if not any(folder.glob("*/*.parquet")):
+        (folder / EMPTY).mkdir(parents=True, exist_ok=True)
+        with written_atomically(folder / EMPTY / PART_FILE) as tmp:
+            con.execute(f"COPY (SELECT * FROM recomputed LIMIT 0) TO {sql_string(tmp)} (FORMAT parquet)")
+        return 0
+    return con.execute(f"SELECT count(*) FROM {read_parts(folder)}").fetchone()[0]
+
+
+def _write_fingerprints(con: duckdb.DuckDBPyConnection, stored: Path) -> None:
+    with written_atomically(stored) as tmp:
+        con.execute(f"COPY new_groups TO {sql_string(tmp)} (FORMAT parquet)")
