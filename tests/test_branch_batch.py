@@ -20,7 +20,7 @@ def test_a_branch_is_ingested_by_one_run_at_a_time(tmp_path):
         with home_lock.branch_alone(tmp_path, "SINJAI", 0, said.append):  # another branch: no wait
             pass
         with (
-            pytest.raises(HomeBusy, match="branch PALOPO is being ingested by another run"),
+            pytest.raises(HomeBusy, match="branch PALOPO is still being ingested by another run after 0s"),
             home_lock.branch_alone(tmp_path, "PALOPO", 0, said.append),
         ):
             pass

@@ -63,16 +63,19 @@ def _locked(
     say: Callable[[str], None],
     what: str,
     lock_file: str = LOCK_FILE,
-    in_use: str = "",
+    in_use: str = "",  # what holds the lock, with a {still} slot: "branch X is {still}being ingested"
 ) -> Iterator[None]:
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(home / lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         if not _acquire(fd, mode, 0):
-            in_use = in_use or f"UCJ_HOME {home} is in use by {_holder(home)}"
-            say(f"{in_use}; {what} waits up to {wait_seconds:.0f}s for it (UCJ_LOCK_WAIT_SECONDS)")
+            in_use = in_use or f"UCJ_HOME {home} is {{still}}in use by {_holder(home)}"
+            say(f"{in_use.format(still='')}; {what} waits up to {wait_seconds:.0f}s for it (UCJ_LOCK_WAIT_SECONDS)")
             if not _acquire(fd, mode, wait_seconds):
-                raise HomeBusy(f"{in_use}, still after {wait_seconds:.0f}s; {what} did not start (nothing was changed)")
+                raise HomeBusy(
+                    f"{in_use.format(still='still ')} after {wait_seconds:.0f}s; {what} did not start (nothing was "
+                    "changed)"
+                )
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -103,7 +106,7 @@ def branch_alone(home: Path, branch_code: str, wait_seconds: float, say: Callabl
     branch code is a registry code (letters and digits), checked before it names a lock file."""
     if not branch_code.isalnum():
         raise ValueError(f"{branch_code!r} is not a branch code")
-    in_use = f"branch {branch_code} is being ingested by another run"
+    in_use = f"branch {branch_code} is {{still}}being ingested by another run"
     with _locked(home, fcntl.LOCK_EX, wait_seconds, say, "its ingest here", f".ucj.branch.{branch_code}.lock", in_use):
         yield
 
