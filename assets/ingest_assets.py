@@ -52,7 +52,7 @@ from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.branch_health import BranchHealth, branch_health
-from ucj_pipeline.landing_files import LandedFile
+from ucj_pipeline.landing_files import LandedFile, branch_of
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
 
@@ -147,9 +147,10 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
     if unknown := [b for b in branches if b not in known]:
         raise ValueError(f"partition(s) {', '.join(map(repr, unknown))} are not branch codes of the registry")
     as_of = settings.reporting_date()
+    today = today_in_jakarta()  # "A date in the future rejects the file": the future of today, not the reporting date
     landed: dict[str, list[LandedFile]] = {b: [] for b in branches}
-    for landed_file in landing_area.ready_files():
-        landed.get(landed_file.name.split("_", 1)[0], []).append(landed_file)
+    for landed_file in landing_area.ready_files():  # misnamed files are the misnamed_extract_files asset's
+        landed.get(branch_of(landed_file.name, known, today) or "", []).append(landed_file)
     with_files = {b: files for b, files in landed.items() if files}
     if len(branches) > 1:
         context.log.info(
@@ -161,7 +162,7 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         landing_area.location,
         settings.ingest_settings(),
         known,
-        today_in_jakarta(),  # "A date in the future rejects the file": the future of today, not the reporting date
+        today,
         settings.ingest_workers,
         settings.lock_wait_seconds,
     )
@@ -173,9 +174,7 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
             say(f"branch {result.branch_code}: {result.still_being_written or result.error}")
             continue
         if result.health is None:  # a branch without new files: its state is read here
-            lake_dir, code = settings.paths.lake, result.branch_code
-            result = replace(result, health=branch_health(lake_dir, code),
-                             snapshot_dates=tuple(lake.accepted_snapshot_dates(lake_dir, code)))  # fmt: skip
+            result = replace(result, health=branch_health(settings.paths.lake, result.branch_code))
         _report_branch(context, result, as_of)
         if result.health.failing:
             failing.append(result.health)
@@ -318,7 +317,7 @@ def _checks(result: "BranchBatchResult", as_of: date):
             "top_rules": MetadataValue.json(dict(rule_counts.most_common(10))),
         },
     )
-    dates = [d for d in result.snapshot_dates if d <= as_of]
+    dates = [d for d in health.snapshot_dates if d <= as_of]
     newest = max(dates, default=None)
     age = (as_of - newest).days if newest else None
     yield _check(

@@ -20,8 +20,9 @@ from ucj_pipeline.landing_files import ingest_runs, parse_cursor, plan_landing_r
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import today_in_jakarta
 
-SENSOR_INTERVAL_SECONDS = load_configuration().sensor_interval_seconds
-RUN_PER_BRANCH = bool(load_configuration().celery_broker)  # workers on many machines share the branches
+CONFIGURATION = load_configuration()
+SENSOR_INTERVAL_SECONDS = CONFIGURATION.sensor_interval_seconds
+RUN_PER_BRANCH = bool(CONFIGURATION.celery_broker)  # workers on many machines share the branches
 
 
 @sensor(

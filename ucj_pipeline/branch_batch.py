@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ucj_pipeline import home_lock, lake
+from ucj_pipeline import home_lock
 from ucj_pipeline.branch_health import BranchHealth, branch_health
 from ucj_pipeline.helper_processes import can_start_helpers, helper_pool
 
@@ -41,7 +41,6 @@ class BranchBatchResult:
     log_rows: list[dict] = field(default_factory=list)
     rule_counts: Counter[str] = field(default_factory=Counter)
     health: BranchHealth | None = None  # after this ingest, read while the branch's lock was held
-    snapshot_dates: tuple[date, ...] = ()  # the branch's accepted snapshot dates, likewise
     still_being_written: str | None = None
     error: str | None = None
 
@@ -70,7 +69,6 @@ def ingest_one_branch(
         with home_lock.branch_alone(settings.paths.home, branch_code, lock_wait_seconds, log.warning):
             outcomes = ingest_branch(branch_code, deliveries, settings, known_branches, today)
             health = branch_health(settings.paths.lake, branch_code)  # here, in the worker: off the run's process
-            dates = tuple(sorted(lake.accepted_snapshot_dates(settings.paths.lake, branch_code)))
     except FileStillBeingWritten as exc:
         return BranchBatchResult(branch_code, still_being_written=str(exc))
     except Exception as exc:  # noqa: BLE001 - reported for this branch; the other branches go on
@@ -79,7 +77,7 @@ def ingest_one_branch(
     for outcome in outcomes:
         if outcome.validation is not None:
             rules.update(outcome.validation.quarantine["rule"].to_list())
-    return BranchBatchResult(branch_code, [o.log_row for o in outcomes], rules, health, dates)
+    return BranchBatchResult(branch_code, [o.log_row for o in outcomes], rules, health)
 
 
 def ingest_branches(

@@ -20,7 +20,12 @@ from ucj_pipeline.extract_files import FILE_NAME
 class BranchHealth:
     branch_code: str
     latest: dict | None  # the ingest log row of the branch's latest accepted or rejected delivery
-    counting_snapshot: date | None  # the branch's newest accepted snapshot date: what the figures count
+    snapshot_dates: tuple[date, ...] = ()  # the branch's accepted snapshot dates, oldest first
+
+    @property
+    def counting_snapshot(self) -> date | None:
+        """The branch's newest accepted snapshot date: what the figures count."""
+        return max(self.snapshot_dates, default=None)
 
     @property
     def failing(self) -> bool:
@@ -68,5 +73,4 @@ def resend_name(row: dict) -> str | None:
 
 def branch_health(lake_dir: Path, branch_code: str) -> BranchHealth:
     latest = lake.latest_judged_delivery(lake_dir, branch_code)
-    counting = max(lake.accepted_snapshot_dates(lake_dir, branch_code), default=None)
-    return BranchHealth(branch_code, latest, counting)
+    return BranchHealth(branch_code, latest, tuple(sorted(lake.accepted_snapshot_dates(lake_dir, branch_code))))

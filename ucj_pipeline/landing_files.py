@@ -139,6 +139,14 @@ def parse_cursor(cursor: str | None) -> dict[str, str]:
     return json.loads(cursor)["seen"] if cursor else {}
 
 
+def branch_of(name: str, known_branches: frozenset[str], today: date) -> str | None:
+    """The branch whose delivery a landed name is, when the name passes the contract; None for a misnamed file."""
+    try:
+        return parse_extract_name(name, known_branches, today).branch_code
+    except ExtractRejected:
+        return None
+
+
 def plan_landing_runs(
     ready: list[LandedFile],
     seen: dict[str, str],
@@ -162,12 +170,11 @@ def plan_landing_runs(
         if not f.is_regular:
             misnamed.append(f)
             continue
-        try:
-            extract = parse_extract_name(f.name, known_branches, today)
-        except ExtractRejected:
+        branch = branch_of(f.name, known_branches, today)
+        if branch is None:
             misnamed.append(f)
             continue
-        by_branch[extract.branch_code].append(f)
+        by_branch[branch].append(f)
     runs = []
     for branch, files in sorted(by_branch.items()):
         digest = hashlib.sha256("\n".join(sorted(f.fingerprint for f in files)).encode()).hexdigest()[:16]

@@ -43,7 +43,7 @@ def scratch_prefix() -> str:
     return f".scratch.{os.getpid()}."
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -62,13 +62,13 @@ def remove_leftovers(folders: list[Path]) -> list[Path]:
         for root, dirs, files in os.walk(folder):
             for name in list(dirs):
                 match = SCRATCH.fullmatch(name)
-                if match and not _alive(int(match["pid"])):
+                if match and not process_alive(int(match["pid"])):
                     shutil.rmtree(Path(root) / name, ignore_errors=True)
                     dirs.remove(name)
                     removed.append(Path(root) / name)
             for name in files:
                 match = TEMPORARY.fullmatch(name)
-                if match and not _alive(int(match["pid"])):
+                if match and not process_alive(int(match["pid"])):
                     (Path(root) / name).unlink(missing_ok=True)
                     removed.append(Path(root) / name)
     return removed

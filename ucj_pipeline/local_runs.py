@@ -22,7 +22,7 @@ from dagster._core.origin import JobPythonOrigin
 from dagster._core.remote_origin import RemoteRepositoryOrigin
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
-from ucj_pipeline.leftovers import _alive
+from ucj_pipeline.leftovers import process_alive
 from ucj_pipeline.settings import PROJECT_ROOT, WORKSPACE_FILE
 
 MODULE, ATTRIBUTE = "ucj_pipeline.definitions", "defs"
@@ -100,7 +100,7 @@ def fail_dead_runs(instance: DagsterInstance) -> None:
     give their slots back."""
     for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
         pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+        if run.tags.get(HOST_TAG) == socket.gethostname() and pid.isdigit() and not process_alive(int(pid)):
             instance.report_run_failed(
                 run, f"the ucj process (pid {pid}) that ran it died; marked failed by a later ucj"
             )

@@ -71,8 +71,11 @@ class SqlModel:
         if self.materialized == "history":
             return lake.history_path(lake_root, self.name, as_of_date)
         if self.materialized == "incremental":
-            return lake.model_path(lake_root, self.name).with_suffix("")
+            return self._parts_folder(lake_root)
         return lake.model_path(lake_root, self.name)
+
+    def _parts_folder(self, lake_root: Path) -> Path:
+        return lake.model_path(lake_root, self.name).with_suffix("")
 
     def read_sql(self, lake_root: Path) -> str:
         """A DuckDB table expression reading what the model stored: every date of a history, every part of an
@@ -80,7 +83,7 @@ class SqlModel:
         if self.materialized == "history":
             return f"read_parquet({sql_string(lake.history_glob(lake_root, self.name))}, union_by_name = true)"
         if self.materialized == "incremental":
-            return read_parts(self.stored_path(lake_root, date.min))
+            return read_parts(self._parts_folder(lake_root))
         return f"read_parquet({sql_string(lake.model_path(lake_root, self.name))})"
 
 
