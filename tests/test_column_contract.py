@@ -13,8 +13,8 @@ import pytest
 
 from ucj_pipeline import lake
 from ucj_pipeline.column_contract import ARROW_TYPES, ColumnContract, ContractError, contract
+from ucj_pipeline.row_preparation import PARTICIPANT_COLUMNS, participant_sql
 from ucj_pipeline.settings import PROJECT_ROOT, SQL_MODELS_DIR
-from ucj_pipeline.stored_rows import PARTICIPANT_COLUMNS, participant_sql
 
 pytestmark = pytest.mark.slow(25)  # seconds, for the test order (conftest)
 

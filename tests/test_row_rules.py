@@ -1,20 +1,29 @@
+from dataclasses import dataclass
 from datetime import date
 
+import polars as pl
 import pytest
 
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline.extract_reader import read_extract
+from ucj_pipeline.judged_rows import judged_rows
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_preparation import prepare_rows
-from ucj_pipeline.row_rules import RULES, validate_rows
+from ucj_pipeline.row_rules import RULES
 
 SNAPSHOT = date(2025, 12, 31)
 
 
-def validate(tmp_path, rows):
+@dataclass
+class Verdict:
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    warnings: pl.DataFrame
+    rows_quarantined: int
+
+
+def validate(tmp_path, rows, batch_rows=100_000):
     path = write_extract(tmp_path, "PALOPO_20251231.csv", rows)
-    raw = read_extract(path, "csv").rows
-    return validate_rows(prepare_rows(raw, SNAPSHOT), RegionIndex.load(), SNAPSHOT)
+    with judged_rows(path, "csv", path.name, SNAPSHOT, RegionIndex.load(), tmp_path, batch_rows) as judged:
+        return Verdict(judged.accepted(), judged.quarantine(), judged.warnings(), judged.rows_quarantined)
 
 
 def rules_of_row(validation, source_row=2):
@@ -98,3 +107,27 @@ def test_nik_disagreeing_with_birth_date_or_sex_is_kept_with_a_warning(tmp_path)
     result = validate(tmp_path, [row(NIK=nik, JENIS_KELAMIN="L", TGL_LAHIR="1991-01-05")])
     assert result.accepted.height == 1 and result.quarantine.height == 0
     assert sorted(result.warnings["rule"].to_list()) == ["nik_birth_date_mismatch", "nik_sex_mismatch"]
+
+
+def test_a_file_judged_in_batches_gets_the_verdict_of_one_batch(tmp_path, monkeypatch):
+    """Batches never hold more than their size, and the one rule over the whole file (the same NIK twice) still sees
+    rows of different batches: the verdict equals the one-batch verdict."""
+    import ucj_pipeline.judged_rows as judged_module
+
+    rows = [row(serial=i, STATUS="NONAKTIF" if i % 3 else "AKTIF") for i in range(1, 30)]
+    rows += [row(serial=i, TGL_KEPESERTAAN="2024-06-01") for i in range(1, 30, 4)]  # the same NIKs, later batches
+    rows += [row(serial=90, SEGMEN="X"), row(serial=91, NIK="123"), row(serial=92, KODE_WILAYAH="99.99")]
+    whole = validate(tmp_path / "whole", rows)
+    heights = []
+    judge = judged_module.judge_batch
+    monkeypatch.setattr(
+        judged_module, "judge_batch", lambda batch, schema: heights.append(batch.height) or judge(batch, schema)
+    )
+    batched = validate(tmp_path / "batched", rows, batch_rows=4)
+    assert max(heights) <= 4 and sum(heights) == len(rows) and len(heights) >= 10
+    assert whole.quarantine.filter(rule="duplicate_nik").height > 0
+    for kept, verdict in ((whole, "whole"), (batched, "batched")):
+        assert kept.accepted["source_row"].is_sorted(), verdict
+    assert batched.accepted.equals(whole.accepted)
+    assert batched.quarantine.equals(whole.quarantine)
+    assert batched.warnings.equals(whole.warnings)

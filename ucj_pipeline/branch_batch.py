@@ -75,8 +75,7 @@ def ingest_one_branch(
         return BranchBatchResult(branch_code, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     rules: Counter[str] = Counter()
     for outcome in outcomes:
-        if outcome.validation is not None:
-            rules.update(outcome.validation.quarantine["rule"].to_list())
+        rules.update(outcome.rule_counts)
     return BranchBatchResult(branch_code, [o.log_row for o in outcomes], rules, health)
 
 

@@ -1,14 +1,17 @@
-"""Reading one branch extract (CSV, csv.gz, Excel, Parquet) into a frame of text columns named by the contract.
+"""Loading one branch extract (CSV, csv.gz, Excel, Parquet) into a DuckDB database as text columns named by the
+contract, without holding the file in Python: `load_extract` leaves the view `raw_rows` (the contract columns and
+`source_row`) and the table `misaligned_rows` in the connection it is given, whose database may live on disk.
 
 DuckDB reads CSV and Parquet; Excel goes through polars' calamine reader (DuckDB's excel extension cannot be
-downloaded on offline networks). Every value stays text here: parsing and judging values is the row rules' job,
-so a bad value becomes a quarantined row with a reason, never a crash or a silent coercion.
+downloaded on offline networks; a sheet holds at most 1,048,576 rows). Every value stays text here: parsing and
+judging values is the row rules' job, so a bad value becomes a quarantined row with a reason, never a crash or a
+silent coercion.
 
 Every way a file can be unusable is a contract rule with a message a branch can act on (`empty_file`,
 `encoding`, `delimiter`, `malformed_csv` with its line, `duplicate_column`, `missing_column`, `no_data_rows`,
 `unreadable`, `truncated`): never a library's message, which may quote a temporary path or a row's personal
 values. A CSV row whose field count differs from the header's (an unquoted `,` in a name, say) is not the file's
-fault: it is returned in `misaligned_rows` and quarantined under `field_count`, with none of its values.
+fault: it is kept in `misaligned_rows` and quarantined under `field_count`, with none of its values.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from ucj_pipeline.extract_files import ExtractRejected
@@ -48,47 +50,74 @@ FOREIGN_DELIMITERS = {"\t": "tab", "|": "'|'"}
 CHUNK = 1 << 20
 
 
+RAW_ROWS = "raw_rows"  # view: the contract columns as text, and source_row
+MISALIGNED_ROWS = "misaligned_rows"  # table: (source_row, fields) of CSV rows with the wrong number of fields
+RAW_TEXT = "raw_text"  # table: the file's columns by position (c0, c1, ...), in file order
+
+
+@dataclass
+class LoadedExtract:
+    """What `load_extract` found beside the rows: columns outside the contract, and how many rows DuckDB set aside
+    as misaligned. The rows are in the connection (`raw_rows`, `misaligned_rows`); `source_row` is where a row
+    starts in the file (CSV: its line, the header being line 1; Excel: its sheet row; Parquet: its record + 1)."""
+
+    extra_columns: list[str] = field(default_factory=list)
+    misaligned: int = 0
+
+
 @dataclass
 class RawExtract:
-    """The file's rows as text, contract columns only, plus `source_row`: where the row starts in the file (CSV:
-    its line, the header being line 1; Excel: its sheet row; Parquet: its record number + 1)."""
+    """The file's rows as text in a polars frame (for small files and tests: `read_extract`)."""
 
     rows: pl.DataFrame
     extra_columns: list[str] = field(default_factory=list)
-    # CSV rows with more or fewer fields than the header: (source_row, fields) and nothing of their values.
     misaligned_rows: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={SOURCE_ROW: pl.Int64, "fields": pl.Int64})
     )
 
 
-def read_extract(path: Path, file_format: str, file_name: str | None = None, scratch: Path | None = None) -> RawExtract:
-    """Read `path` (delivered as `file_name`); `scratch` is where a transcoded copy may be written (a private
-    folder: the copy holds personal data; a temporary folder of the system when not given)."""
+def load_extract(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_format: str,
+    file_name: str | None = None,
+    scratch: Path | None = None,
+) -> LoadedExtract:
+    """Load `path` (delivered as `file_name`) into `con` as the view `raw_rows` and the table `misaligned_rows`;
+    `scratch` is where a transcoded copy may be written (a private folder: the copy holds personal data; a
+    temporary folder of the system when not given)."""
     name = file_name or path.name
     if path.stat().st_size == 0:
         raise ExtractRejected(name, "empty_file", "the file is empty (0 bytes)")
     if file_format == "csv":
-        return _read_csv(path, name, scratch)
+        return _load_csv(con, path, name, scratch)
     if file_format == "parquet":
         try:
-            frame = _as_text(f"read_parquet({sql_string(path)})")
+            header = con.sql(f"SELECT * FROM read_parquet({sql_string(path)})").columns
+            casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(header)))
+            con.execute(f"CREATE TABLE {RAW_TEXT} AS SELECT {casts} FROM read_parquet({sql_string(path)})")
         except duckdb.Error:
             raise ExtractRejected(name, "unreadable", "not a readable Parquet file (corrupt or truncated?)") from None
-        _check_header(frame.columns, name)
-        return _to_contract_columns(frame, name, first_row=2)
+        _check_header(header, name)
+        return _contract_view(con, header, name)
     if file_format == "xlsx":
-        return _to_contract_columns(_read_excel(path, name), name, first_row=2)
+        frame = _read_excel(path, name)
+        header = frame.columns
+        con.register("excel_sheet", frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}))
+        con.execute(f"CREATE TABLE {RAW_TEXT} AS SELECT * FROM excel_sheet")
+        con.unregister("excel_sheet")
+        return _contract_view(con, header, name)
     raise ExtractRejected(name, "file_format", f"unsupported format {file_format!r}")
 
 
-def _as_text(source: str) -> pl.DataFrame:
-    """Every column of a DuckDB table expression as text, in the file's order."""
+def read_extract(path: Path, file_format: str, file_name: str | None = None, scratch: Path | None = None) -> RawExtract:
+    """The whole file in memory, in file order (`load_extract` into an in-memory database)."""
     with duckdb.connect() as con:
         con.execute("SET python_enable_replacements = false")
-        names = con.sql(f"SELECT * FROM {source}").columns
-        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(names)))
-        frame = con.sql(f"SELECT {casts} FROM {source}").pl()
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+        loaded = load_extract(con, path, file_format, file_name, scratch)
+        rows = con.sql(f"SELECT * FROM {RAW_ROWS} ORDER BY {SOURCE_ROW}").pl()
+        misaligned = con.sql(f"SELECT * FROM {MISALIGNED_ROWS} ORDER BY {SOURCE_ROW}").pl()
+    return RawExtract(rows, loaded.extra_columns, misaligned.cast({SOURCE_ROW: pl.Int64, "fields": pl.Int64}))
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
@@ -158,12 +187,12 @@ MALFORMED = {
 }
 
 
-def _read_csv(path: Path, name: str, scratch: Path | None) -> RawExtract:
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, scratch: Path | None) -> LoadedExtract:
     encoding = _detect_encoding(path, name)
     header, delimiter = _header(path, name, encoding)
     _check_header(header, name)
     if encoding == "utf-8":
-        return _scan_csv(path, name, header, delimiter)
+        return _scan_csv(con, path, name, header, delimiter)
     # DuckDB reads UTF-8 (its other encodings are extensions that offline networks cannot download): transcode.
     with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
         copy = Path(tmp) / "extract.csv"
@@ -171,54 +200,55 @@ def _read_csv(path: Path, name: str, scratch: Path | None) -> RawExtract:
             decoder = codecs.getincrementaldecoder(encoding)()
             for block in _blocks(path, name):
                 out.write(decoder.decode(block))
-        return _scan_csv(copy, name, header, delimiter)
+        return _scan_csv(con, copy, name, header, delimiter)
 
 
-def _scan_csv(path: Path, name: str, header: list[str], delimiter: str) -> RawExtract:
+def _scan_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, header: list[str], delimiter: str
+) -> LoadedExtract:
     # Columns by position (c0, c1, …): header names never enter SQL text; no sniffing, which guesses wrong on
-    # large files (a first quoted value after 20,480 rows).
+    # large files (a first quoted value after 20,480 rows). The rows stream into RAW_TEXT in file order.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    with duckdb.connect() as con:
-        con.execute("SET python_enable_replacements = false")
-        try:
-            frame = con.sql(
-                f"SELECT * FROM read_csv({sql_string(path)}, header = true, auto_detect = false, columns = {columns}, "
-                f"delim = {DELIMITERS[delimiter]}, quote = '\"', escape = '\"', strict_mode = true, "
-                "null_padding = false, store_rejects = true, rejects_table = 'rejected_rows', "
-                "rejects_scan = 'rejected_scan')"
-            ).pl()
-            # Never read csv_line: it holds the row's values.
-            rejected = con.sql(
-                "SELECT line, any_value(error_type) AS error_type, "
-                "CASE WHEN any_value(error_type) = 'TOO MANY COLUMNS' THEN max(column_idx) ELSE min(column_idx) END "
-                "FROM rejected_rows GROUP BY line ORDER BY line"
-            ).fetchall()
-        except duckdb.Error:
-            raise ExtractRejected(name, "unreadable", "the file could not be read as CSV") from None
-    for line, error_type, _ in rejected:
-        if error_type not in MISALIGNED:
-            rule = "encoding" if error_type == "INVALID ENCODING" else "malformed_csv"
-            raise ExtractRejected(name, rule, f"line {line}: {MALFORMED.get(error_type, error_type.lower())}")
-    frame = frame.rename(dict(zip(frame.columns, header, strict=True)))
-    misaligned = pl.DataFrame(
-        {
-            SOURCE_ROW: [r[0] for r in rejected],
-            "fields": [(r[2] or 0) + (r[1] == "TOO MANY COLUMNS") for r in rejected],
-        },
-        schema={SOURCE_ROW: pl.Int64, "fields": pl.Int64},
+    try:
+        con.execute(
+            f"CREATE TABLE {RAW_TEXT} AS SELECT * FROM read_csv({sql_string(path)}, header = true, "
+            f"auto_detect = false, columns = {columns}, delim = {DELIMITERS[delimiter]}, quote = '\"', "
+            "escape = '\"', strict_mode = true, null_padding = false, store_rejects = true, "
+            "rejects_table = 'rejected_rows', rejects_scan = 'rejected_scan')"
+        )
+        # Never read csv_line: it holds the row's values.
+        broken = con.execute(
+            "SELECT line, error_type FROM rejected_rows WHERE error_type NOT IN $misaligned ORDER BY line LIMIT 1",
+            {"misaligned": list(MISALIGNED)},
+        ).fetchall()
+        con.execute(
+            f"CREATE TABLE {MISALIGNED_ROWS} AS SELECT line::BIGINT AS {SOURCE_ROW}, "
+            "(CASE WHEN any_value(error_type) = 'TOO MANY COLUMNS' THEN coalesce(max(column_idx), 0) + 1 "
+            "ELSE coalesce(min(column_idx), 0) END)::BIGINT AS fields "
+            "FROM rejected_rows GROUP BY line"
+        )
+    except duckdb.Error:
+        raise ExtractRejected(name, "unreadable", "the file could not be read as CSV") from None
+    if broken:
+        line, error_type = broken[0]
+        rule = "encoding" if error_type == "INVALID ENCODING" else "malformed_csv"
+        raise ExtractRejected(name, rule, f"line {line}: {MALFORMED.get(error_type, error_type.lower())}")
+    return _contract_view(con, header, name, _csv_source_row(con))
+
+
+def _csv_source_row(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The row number (as a spreadsheet numbers a CSV's rows: the header is row 1) of each row read, given the rows
+    DuckDB set aside as misaligned: the k-th row read lands after every set-aside row before it. As (expression,
+    join) over RAW_TEXT aliased `r`."""
+    naive = "(r.rowid + 2)"
+    if not con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]:
+        return naive, ""
+    # A set-aside row at line L, the k-th (from 0), comes before every row read whose naive number is >= L - k.
+    shifts = (
+        f"(SELECT threshold, max(shift) AS shift FROM (SELECT {SOURCE_ROW} - row_number() OVER w + 1 AS threshold, "
+        f"row_number() OVER w AS shift FROM {MISALIGNED_ROWS} WINDOW w AS (ORDER BY {SOURCE_ROW})) GROUP BY threshold)"
     )
-    if frame.height == 0 and misaligned.height == 0:
-        raise ExtractRejected(name, "no_data_rows", "the file has a header but no data rows")
-    lines = _start_lines(frame.height, misaligned[SOURCE_ROW].to_numpy())
-    return _to_contract_columns(frame, name, source_rows=lines, misaligned=misaligned)
-
-
-def _start_lines(count: int, set_aside: np.ndarray) -> pl.Series:
-    """The row number (as a spreadsheet numbers a CSV's rows: the header is row 1) of each row read, given the
-    rows DuckDB set aside as misaligned: row k of those read lands after every set-aside row before it."""
-    naive = np.arange(2, count + 2, dtype=np.int64)
-    thresholds = set_aside - np.arange(len(set_aside))  # a set-aside row at L comes before naive rows >= L - k
-    return pl.Series(SOURCE_ROW, naive + np.searchsorted(thresholds, naive, side="right"), dtype=pl.Int64)
+    return f"{naive} + coalesce(s.shift, 0)", f"ASOF LEFT JOIN {shifts} s ON {naive} >= s.threshold"
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -285,35 +315,28 @@ def _excel_date_text(column: str) -> pl.Expr:
 # --- all formats -------------------------------------------------------------------------------------------------
 
 
-def _to_contract_columns(
-    frame: pl.DataFrame,
-    name: str,
-    first_row: int = 2,
-    source_rows: pl.Series | None = None,
-    misaligned: pl.DataFrame | None = None,
-) -> RawExtract:
-    by_contract_name: dict[str, str] = {}
+def _contract_view(
+    con: duckdb.DuckDBPyConnection, header: list[str], name: str, source_row: tuple[str, str] = ("(r.rowid + 2)", "")
+) -> LoadedExtract:
+    """The view RAW_ROWS over RAW_TEXT: each contract column by its position in the header (absent optional ones
+    empty), and `source_row`; and the table MISALIGNED_ROWS (empty unless the CSV reader made it)."""
+    position: dict[str, int] = {}
     extra: list[str] = []
-    for column in frame.columns:
+    for i, column in enumerate(header):
         key = _key(column)
-        if key in CONTRACT_COLUMNS and key not in by_contract_name:
-            by_contract_name[key] = column
+        if key in CONTRACT_COLUMNS and key not in position:
+            position[key] = i
         else:
             extra.append(column)
-    if frame.height == 0 and (misaligned is None or misaligned.height == 0):
+    con.execute(f"CREATE TABLE IF NOT EXISTS {MISALIGNED_ROWS} ({SOURCE_ROW} BIGINT, fields BIGINT)")
+    misaligned = con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]
+    if not con.execute(f"SELECT count(*) FROM {RAW_TEXT}").fetchall()[0][0] and not misaligned:
         raise ExtractRejected(name, "no_data_rows", "the file has a header but no data rows")
-    rows = frame.select(
-        *(
-            pl.col(by_contract_name[c]).cast(pl.String).alias(c)
-            if c in by_contract_name
-            else pl.lit(None, pl.String).alias(c)
-            for c in CONTRACT_COLUMNS
-        ),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias(SOURCE_ROW)
-        if source_rows is None
-        else pl.lit(source_rows).alias(SOURCE_ROW),
+    columns = ", ".join(
+        f"r.c{position[c]} AS {c}" if c in position else f"NULL::VARCHAR AS {c}" for c in CONTRACT_COLUMNS
     )
-    result = RawExtract(rows=rows, extra_columns=extra)
-    if misaligned is not None:
-        result.misaligned_rows = misaligned
-    return result
+    expression, join = source_row
+    con.execute(
+        f"CREATE VIEW {RAW_ROWS} AS SELECT {columns}, ({expression})::BIGINT AS {SOURCE_ROW} FROM {RAW_TEXT} r {join}"
+    )
+    return LoadedExtract(extra_columns=extra, misaligned=misaligned)

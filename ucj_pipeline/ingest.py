@@ -18,7 +18,9 @@ Resends and repeats, as the contract means them:
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,13 +30,10 @@ import pandas as pd
 from ucj_pipeline import lake
 from ucj_pipeline.archive import ArchivedCopy, FileStillBeingWritten, NotARegularFile, archive_name, printable_name
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
-from ucj_pipeline.extract_reader import SOURCE_ROW, read_extract
+from ucj_pipeline.judged_rows import JudgedRows, judged_rows
 from ucj_pipeline.landing_store import Delivery
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_preparation import prepare_rows
-from ucj_pipeline.row_rules import RowValidation, validate_rows
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths
-from ucj_pipeline.stored_rows import row_issues, write_participant_snapshot
 
 log = logging.getLogger(__name__)
 FIRST_OFFENDING_ROWS = 5
@@ -50,10 +49,11 @@ class IngestSettings:
 
 @dataclass
 class FileOutcome:
-    """What happened to one delivered file: the ingest log row, plus the validation if it got that far."""
+    """What happened to one delivered file: the ingest log row, plus how many (row, rule) pairs each rule
+    quarantined if it got that far."""
 
     log_row: dict
-    validation: RowValidation | None = None
+    rule_counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def outcome(self) -> str:
@@ -62,56 +62,55 @@ class FileOutcome:
 
 @dataclass
 class Judgement:
-    """The contract's verdict on one file, before anything is written: its rows' validation (when it was readable)
+    """The contract's verdict on one file, before anything is written: its rows' judgement (when it was readable)
     and, when it is rejected whole, why."""
 
-    validation: RowValidation | None
+    rows: JudgedRows | None
     rejection: ExtractRejected | None
-    extra_columns: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict:
-        if self.validation is None:
+        if self.rows is None:
             return {}
         return dict(
-            rows_read=self.validation.rows_read,
-            rows_quarantined=self.validation.rows_quarantined,
-            rows_warned=self.validation.warnings[SOURCE_ROW].n_unique(),
-            extra_columns=",".join(self.extra_columns) or None,
+            rows_read=self.rows.rows_read,
+            rows_quarantined=self.rows.rows_quarantined,
+            rows_warned=self.rows.rows_warned,
+            extra_columns=",".join(self.rows.extra_columns) or None,
         )
 
 
+@contextmanager
 def judge_file(
     path: Path,
     extract: ExtractFile,
     regions: RegionIndex,
     quarantine_threshold: float,
     scratch: Path | None = None,
-) -> Judgement:
-    """Apply the file and row rules to one file, writing nothing (`scratch` may receive a transcoded copy)."""
-    validation, extra = None, []
-    try:
-        raw = read_extract(path, extract.file_format, extract.name, scratch)
-        extra = raw.extra_columns
-        validation = validate_rows(
-            prepare_rows(raw.rows, extract.snapshot_date), regions, extract.snapshot_date, raw.misaligned_rows
-        )
-        share = validation.rows_quarantined / validation.rows_read
-        if share > quarantine_threshold:
-            raise ExtractRejected(
-                extract.name,
-                "quarantine_threshold",
-                f"{validation.rows_quarantined} of {validation.rows_read} rows ({share:.1%}) quarantined, more "
-                f"than the {quarantine_threshold:.0%} allowed; first offending rows: {first_offending(validation)}",
+) -> Iterator[Judgement]:
+    """Apply the file and row rules to one file, writing nothing but the scratch database under `scratch` (removed
+    on exit), in bounded memory (`judged_rows`)."""
+    with ExitStack() as stack:
+        try:
+            rows = stack.enter_context(
+                judged_rows(path, extract.file_format, extract.name, extract.snapshot_date, regions, scratch)
             )
-    except ExtractRejected as rejection:
-        return Judgement(validation, rejection, extra)
-    return Judgement(validation, None, extra)
+        except ExtractRejected as unreadable:
+            rows, rejection = None, unreadable
+        else:
+            rejection = None
+            if rows.quarantined_share > quarantine_threshold:
+                rejection = ExtractRejected(
+                    extract.name,
+                    "quarantine_threshold",
+                    f"{rows.rows_quarantined} of {rows.rows_read} rows ({rows.quarantined_share:.1%}) quarantined, "
+                    f"more than the {quarantine_threshold:.0%} allowed; first offending rows: {first_offending(rows)}",
+                )
+        yield Judgement(rows, rejection)
 
 
-def first_offending(validation: RowValidation, count: int = FIRST_OFFENDING_ROWS) -> str:
-    firsts = validation.quarantine.unique(SOURCE_ROW, keep="first", maintain_order=True).head(count)
-    return "; ".join(f"row {r} ({rule})" for r, rule in firsts.select(SOURCE_ROW, "rule").iter_rows())
+def first_offending(rows: JudgedRows, count: int = FIRST_OFFENDING_ROWS) -> str:
+    return "; ".join(f"row {r} ({rule})" for r, rule in rows.first_offending(count))
 
 
 def _now() -> datetime:
@@ -138,14 +137,28 @@ def _judge_and_store(
         return FileOutcome(
             _log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate", reason=reason)
         )
-    judgement = judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp)
-    if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing now
-        raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
-    if judgement.validation is not None:
-        lake.write_parquet(
-            row_issues(judgement.validation, extract, copy.file_hash),
+    with judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp) as judgement:
+        if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing
+            raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
+        return _store(judgement, copy, extract, current, settings, base)
+
+
+def _store(
+    judgement: Judgement,
+    copy: ArchivedCopy,
+    extract: ExtractFile,
+    current: lake.CurrentDelivery | None,
+    settings: IngestSettings,
+    base: dict,
+) -> FileOutcome:
+    paths, rows = settings.paths, judgement.rows
+    if rows is not None:
+        rows.write_row_issues(
             lake.row_issues_path(paths.lake, copy.file_hash, extract.name),
-            lake.SCHEMAS[lake.ROW_ISSUES],
+            extract.name,
+            copy.file_hash,
+            extract.branch_code,
+            extract.snapshot_date,
         )
     row = _log_row(extract.name, copy.file_hash, copy.received_at, **base, **judgement.counts, rows_accepted=0)
     if judgement.rejection is not None:
@@ -160,15 +173,15 @@ def _judge_and_store(
     else:
         row.update(
             outcome="accepted",
-            rows_accepted=write_participant_snapshot(
-                judgement.validation.accepted,
-                extract,
+            rows_accepted=rows.write_snapshot(
+                lake.snapshot_path(paths.lake, extract.branch_code, extract.snapshot_date),
+                extract.branch_code,
+                extract.snapshot_date,
                 copy.file_hash,
                 settings.pseudonym_key,
-                lake.snapshot_path(paths.lake, extract.branch_code, extract.snapshot_date),
             ),
         )
-    return FileOutcome(row, judgement.validation)
+    return FileOutcome(row, rows.rule_counts() if rows is not None else Counter())
 
 
 def ingest_file(path: Delivery, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:

@@ -105,6 +105,15 @@ def copy_to_parquet(con, query: str, params: dict, path: Path) -> Path:
     return path
 
 
+def write_query(con, query: str, params: dict, path: Path, schema: pa.Schema, batch_rows: int = 100_000) -> Path:
+    """Write a DuckDB query's result atomically with `schema` (its types and column descriptions), one batch of
+    rows at a time: memory does not grow with the result."""
+    with written_atomically(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for batch in con.sql(query, params=params).to_arrow_reader(batch_rows):
+            writer.write_table(pa.Table.from_batches([batch]).select(schema.names).cast(schema))
+    return path
+
+
 def write_log_row(lake: Path, row: pd.DataFrame, processed_at, identity: str) -> Path:
     """One ingest log row, in a file of its own (parallel branch runs never write the same file)."""
     key = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import polars as pl
-
 from ucj_pipeline.archive import entry_kind, printable_name
 from ucj_pipeline.extract_files import ExtractRejected, parse_extract_name
 from ucj_pipeline.ingest import judge_file
+from ucj_pipeline.judged_rows import JudgedRows
 from ucj_pipeline.reference_data import RegionIndex, known_branch_codes
 
 LINES_SHOWN = 10
@@ -31,12 +30,11 @@ class FileReport:
     text: str
 
 
-def _rules_text(quarantine: pl.DataFrame) -> list[str]:
+def _rules_text(rows: JudgedRows) -> list[str]:
     lines = []
-    by_rule = quarantine.group_by("rule").agg(pl.col("source_row").unique().sort(), pl.first("rule_description"))
-    for rule, rows, description in by_rule.sort("rule").iter_rows():
-        shown = ", ".join(map(str, rows[:LINES_SHOWN])) + (", …" if len(rows) > LINES_SHOWN else "")
-        lines.append(f"  {rule}: {len(rows)} row(s) (rows {shown}): {description}")
+    for rule, count, shown_rows, description in rows.rules_summary(LINES_SHOWN):
+        shown = ", ".join(map(str, shown_rows)) + (", …" if count > LINES_SHOWN else "")
+        lines.append(f"  {rule}: {count} row(s) (rows {shown}): {description}")
     return lines
 
 
@@ -52,15 +50,15 @@ def check_file(path: Path, threshold: float, today: date, regions: RegionIndex, 
         extract = parse_extract_name(path.name, known, today)
     except ExtractRejected as rejection:
         return FileReport(name, False, f"{name}: REJECTED ({rejection.rule}): {rejection.detail}")
-    judgement = judge_file(path, extract, regions, threshold)
-    validation = judgement.validation
-    counts = (
-        f"{validation.rows_read:,} rows read, {validation.rows_quarantined:,} would be quarantined "
-        f"({validation.rows_quarantined / validation.rows_read:.1%}; a file is rejected above {threshold:.0%})"
-        if validation is not None
-        else ""
-    )
-    details = _rules_text(validation.quarantine) if validation is not None else []
+    with judge_file(path, extract, regions, threshold) as judgement:
+        rows = judgement.rows
+        counts = (
+            f"{rows.rows_read:,} rows read, {rows.rows_quarantined:,} would be quarantined "
+            f"({rows.quarantined_share:.1%}; a file is rejected above {threshold:.0%})"
+            if rows is not None
+            else ""
+        )
+        details = _rules_text(rows) if rows is not None else []
     if judgement.rejection is not None:
         head = f"{name}: REJECTED ({judgement.rejection.rule}): {judgement.rejection.detail}"
         return FileReport(name, False, "\n".join([head, *([f"  {counts}"] if counts else []), *details]))

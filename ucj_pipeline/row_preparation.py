@@ -1,14 +1,13 @@
-"""The values the row rules judge, prepared from an extract's text in DuckDB: a cleaned NIK, parsed dates, the age on
-the snapshot date, a normalised region code; and which contract column each prepared column comes from."""
+"""Every column ingest derives from an extract's text, each in one place: the values the row rules judge (parsed
+dates, the age on the snapshot date, a normalised region code, the programme list; the NIK is cleaned in polars by
+`nik.clean_nik`) and, from them, the columns the lake stores of an accepted row (`PARTICIPANT_COLUMNS`, typed and
+ordered by the column contract). Both are DuckDB SQL, run over the whole file where it lies (`judged_rows`)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import duckdb
-import polars as pl
-
-from ucj_pipeline import nik as nik_rules
+from ucj_pipeline.pseudonymise import hmac_sql
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 PERSONAL_COLUMNS = frozenset({"NIK", "NAMA", "TGL_LAHIR"})
@@ -44,46 +43,76 @@ TEXT_COLUMN = {
 }
 assert not PERSONAL_COLUMNS & TEXT_COLUMN.keys()
 
-# Parsing runs in DuckDB: vectorised and parallel over the whole file, which matters at millions of rows.
-PREPARE_SQL = """
-SELECT
-    source_row,
-    trim(NIK) AS nik_text,
-    NULLIF(trim(NAMA), '') AS name_text,
-    trim(TGL_LAHIR) AS birth_date_text,
-    try_strptime(trim(TGL_LAHIR), $date_formats)::DATE AS birth_date,
-    date_sub('year', try_strptime(trim(TGL_LAHIR), $date_formats)::DATE, $snapshot_date) AS age_years,
-    trim(JENIS_KELAMIN) AS sex,
-    trim(KODE_WILAYAH) AS region_code_text,
-    CASE
+# Prepared column -> its SQL over the view `raw_rows` (the contract columns as delivered, as text).
+PREPARED_COLUMNS = {
+    "source_row": "source_row",
+    "nik_text": "NIK",
+    "name_text": "NULLIF(trim(NAMA), '')",
+    "birth_date_text": "trim(TGL_LAHIR)",
+    "birth_date": "try_strptime(trim(TGL_LAHIR), $date_formats)::DATE",
+    "age_years": "date_sub('year', try_strptime(trim(TGL_LAHIR), $date_formats)::DATE, $snapshot_date)",
+    "sex": "trim(JENIS_KELAMIN)",
+    "region_code_text": "trim(KODE_WILAYAH)",
+    "region_code": """CASE
         WHEN regexp_full_match(replace(trim(KODE_WILAYAH), '.', ''), '[0-9]{4}([0-9]{6})?') THEN
             concat_ws('.', NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 1, 2), ''),
                       NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 3, 2), ''),
                       NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 5, 2), ''),
                       NULLIF(substr(replace(trim(KODE_WILAYAH), '.', ''), 7, 4), ''))
-    END AS region_code,
-    trim(SEGMEN) AS segment,
-    trim(PROGRAM) AS program_text,
-    list_sort(list_distinct(list_filter(regexp_split_to_array(trim(PROGRAM), '[,;|\\s]+'), lambda p: p <> '')))
-        AS programs,
-    trim(STATUS) AS status,
-    trim(SUMBER_IURAN) AS funding_source,
-    NULLIF(trim(KATEGORI), '') AS category,
-    trim(TGL_KEPESERTAAN) AS enrolment_date_text,
-    try_strptime(trim(TGL_KEPESERTAAN), $date_formats)::DATE AS enrolment_date,
-    NULLIF(trim(IURAN_TERAKHIR), '') AS last_paid_month,
-    NULLIF(trim(NPP), '') AS employer_npp
-FROM raw_rows
-"""
+    END""",
+    "segment": "trim(SEGMEN)",
+    "program_text": "trim(PROGRAM)",
+    "programs": "list_sort(list_distinct(list_filter(regexp_split_to_array(trim(PROGRAM), '[,;|\\s]+'), "
+    "lambda p: p <> '')))",
+    "status": "trim(STATUS)",
+    "funding_source": "trim(SUMBER_IURAN)",
+    "category": "NULLIF(trim(KATEGORI), '')",
+    "enrolment_date_text": "trim(TGL_KEPESERTAAN)",
+    "enrolment_date": "try_strptime(trim(TGL_KEPESERTAAN), $date_formats)::DATE",
+    "last_paid_month": "NULLIF(trim(IURAN_TERAKHIR), '')",
+    "employer_npp": "NULLIF(trim(NPP), '')",
+}
+PREPARE_SQL = (
+    "SELECT\n    " + ",\n    ".join(f"{sql} AS {name}" for name, sql in PREPARED_COLUMNS.items()) + "\nFROM raw_rows"
+)
 
 
-def prepare_rows(raw: pl.DataFrame, snapshot_date: date) -> pl.DataFrame:
-    """The values the rules judge, one row per file row, in file order."""
-    with duckdb.connect() as con:
-        con.execute("SET python_enable_replacements = false")
-        con.register("raw_rows", raw)
-        prepared = con.sql(
-            PREPARE_SQL,  # DuckDB preserves insertion order: rows stay in file order
-            params={"date_formats": list(DATE_FORMATS), "snapshot_date": snapshot_date},
-        ).pl()
-    return prepared.with_columns(nik=nik_rules.clean_nik(pl.col("nik_text"))).drop("nik_text")
+def prepare_params(snapshot_date: date) -> dict:
+    return {"date_formats": list(DATE_FORMATS), "snapshot_date": snapshot_date}
+
+
+# Stored participant column -> its SQL over `accepted_rows` (the prepared columns of the accepted rows, with the
+# cleaned `nik`). The column contract (schema.yml) says which columns are stored, in which order and type.
+PARTICIPANT_COLUMNS = {
+    "branch_code": "$branch_code",
+    "snapshot_date": "$snapshot_date",
+    "participant_key": hmac_sql("nik"),
+    "sex": "sex",
+    "age_band": "CASE WHEN age_years < 25 THEN '15-24' WHEN age_years < 35 THEN '25-34' WHEN age_years < 45 THEN "
+    "'35-44' WHEN age_years < 55 THEN '45-54' WHEN age_years < 65 THEN '55-64' ELSE '65+' END",
+    "regency_code": "substr(region_code, 1, 5)",
+    "village_code": "CASE WHEN length(region_code) = 13 THEN region_code END",
+    "segment": "segment",
+    "programs": "array_to_string(programs, ',')",
+    **{f"has_{p.lower()}": f"list_contains(programs, '{p}')" for p in ("JKK", "JKM", "JHT", "JP", "JKP")},
+    "status": "status",
+    "funding_source": "funding_source",
+    "category": "category",
+    "enrolment_date": "enrolment_date",
+    "last_paid_month": "last_paid_month",
+    "employer_npp": "employer_npp",
+    "source_file_hash": "$file_hash",
+    "source_row": "source_row",
+}
+
+
+def participant_sql(columns: list[tuple[str, str]]) -> str:
+    """The query writing a snapshot: every contract column, in the contract's order and type, in file order."""
+    underived = [name for name, _ in columns if name not in PARTICIPANT_COLUMNS]
+    unstored = set(PARTICIPANT_COLUMNS) - {name for name, _ in columns}
+    if underived or unstored:
+        raise ValueError(
+            f"ingest derives {sorted(unstored)} that the contract does not store, and not {underived} that it does"
+        )
+    select = ",\n    ".join(f"CAST({PARTICIPANT_COLUMNS[name]} AS {kind}) AS {name}" for name, kind in columns)
+    return f"SELECT\n    {select}\nFROM accepted_rows"

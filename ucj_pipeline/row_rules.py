@@ -1,9 +1,10 @@
-"""The contract's row rules as a Pandera schema, and the split of an extract into accepted and quarantined rows.
+"""The contract's row rules as a Pandera schema, and the judgement of a batch of an extract's rows by it.
 
-`row_preparation.prepare_rows` turns the file's text into the values the rules judge (a cleaned NIK, parsed dates, age on the
-snapshot date, normalised region code); the Pandera schema from `build_row_schema` (polars backend, lazy) then
-reports every rule every row breaks. A failing row is quarantined with all its reasons; the rest of the file is used. The same NIK
-twice in one file keeps one row (the AKTIF one, then the latest enrolment) and quarantines the others.
+`row_preparation.PREPARE_SQL` turns the file's text into the values the rules judge (parsed dates, age on the
+snapshot date, normalised region code); `judge_batch` cleans the NIK and runs the Pandera schema from
+`build_row_schema` (polars backend, lazy), which reports every rule every row breaks. A failing row is quarantined
+with all its reasons; the rest of the file is used. The one rule that needs the whole file, the same NIK twice
+(`duplicate_nik`: the AKTIF row is kept, then the latest enrolment), is judged by `judged_rows` over every batch.
 """
 
 from __future__ import annotations
@@ -153,17 +154,13 @@ ISSUE_SCHEMA = {"row_index": pl.Int64, "column_name": pl.String, "rule": pl.Stri
 
 
 @dataclass
-class RowValidation:
-    """Rows that passed every rule (deduplicated), and the quarantine: one row per (file row, broken rule)."""
+class BatchJudgement:
+    """One batch of prepared rows judged: every (row, broken rule) with the offending text where it may be shown,
+    the rows that broke no rule (their key for the file's duplicate rule), and the NIK warnings of those rows."""
 
-    accepted: pl.DataFrame
-    quarantine: pl.DataFrame
-    warnings: pl.DataFrame
-    rows_read: int
-
-    @property
-    def rows_quarantined(self) -> int:
-        return self.quarantine[SOURCE_ROW].n_unique()
+    issues: pl.DataFrame  # source_row, column_name, rule, offending_value
+    valid: pl.DataFrame  # source_row, nik, status, enrolment_date
+    warnings: pl.DataFrame  # source_row, rule
 
 
 def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
@@ -188,18 +185,6 @@ def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFram
             .unique(maintain_order=True)
         )
     return pl.DataFrame(schema=ISSUE_SCHEMA)
-
-
-def _duplicates(valid: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose NIK appears again: keep the AKTIF one, then the latest enrolment, then the first in the file."""
-    ordered = valid.sort(
-        [pl.col("status") != "AKTIF", pl.col("enrolment_date"), pl.col(SOURCE_ROW)],
-        descending=[False, True, False],
-        nulls_last=True,
-    )
-    return ordered.filter(~pl.col("nik").is_first_distinct()).select(
-        row_index=pl.col("row_index"), column_name=pl.lit("NIK"), rule=pl.lit("duplicate_nik")
-    )
 
 
 def nik_consistency_warnings(rows: pl.DataFrame) -> pl.DataFrame:
@@ -240,24 +225,19 @@ def _personal(value: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
-def _misaligned(misaligned: pl.DataFrame | None) -> pl.DataFrame:
-    """Quarantine rows for CSV rows whose field count differs from the header's: no value of theirs is kept."""
-    if misaligned is None or misaligned.height == 0:
-        return pl.DataFrame(schema={SOURCE_ROW: pl.Int64, "column_name": pl.String, "rule": pl.String})
-    return misaligned.select(SOURCE_ROW, column_name=pl.lit(None, pl.String), rule=pl.lit("field_count"))
-
-
-def validate_rows(
-    prepared: pl.DataFrame, regions: RegionIndex, snapshot_date: date, misaligned: pl.DataFrame | None = None
-) -> RowValidation:
-    """Judge every prepared row; `misaligned` rows (CSV rows with the wrong number of fields, from the reader)
-    count as read and are quarantined under `field_count`."""
-    prepared = prepared.with_row_index("row_index").with_columns(pl.col("row_index").cast(pl.Int64))
-    failures = _failures(prepared, build_row_schema(regions, snapshot_date))
-    valid = prepared.join(failures.select("row_index").unique(), on="row_index", how="anti")
-    duplicates = _duplicates(valid)
-    issues = pl.concat([failures, duplicates])
-    text = prepared.select(
+def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudgement:
+    """Judge a batch of prepared rows (`row_preparation.PREPARE_SQL`, with `nik_text`) against the row schema
+    (`build_row_schema`). Which of the valid rows are duplicates needs the whole file: `judged_rows` decides it."""
+    prepared = (
+        prepared.with_columns(nik=nik_rules.clean_nik(pl.col("nik_text")))
+        .drop("nik_text")
+        .with_row_index("row_index")
+        .with_columns(pl.col("row_index").cast(pl.Int64))
+    )
+    failures = _failures(prepared, schema)
+    failed = failures.select("row_index").unique()
+    valid = prepared.join(failed, on="row_index", how="anti")
+    text = prepared.join(failed, on="row_index", how="semi").select(
         "row_index",
         SOURCE_ROW,
         # The file's text that broke the rule; never for personal columns (NIK, NAMA, TGL_LAHIR), and never a
@@ -267,22 +247,17 @@ def validate_rows(
             for column, text_column in TEXT_COLUMN.items()
         ),
     )
-    quarantine = issues.join(text, on="row_index", how="left").with_columns(
+    issues = failures.join(text, on="row_index", how="left").select(
+        SOURCE_ROW,
+        "column_name",
+        "rule",
         offending_value=pl.coalesce(
             *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in TEXT_COLUMN),
             pl.lit(None, pl.String),
         ),
     )
-    quarantine = pl.concat(
-        [quarantine.select(SOURCE_ROW, "column_name", "rule", "offending_value"), _misaligned(misaligned)],
-        how="diagonal",
-    ).with_columns(rule_description=pl.col("rule").replace_strict({k: r.description for k, r in RULES.items()}))
-    accepted = valid.join(duplicates.select("row_index"), on="row_index", how="anti").drop("row_index", "name_text")
-    return RowValidation(
-        accepted=accepted,
-        quarantine=quarantine.select(SOURCE_ROW, "column_name", "rule", "rule_description", "offending_value").sort(
-            SOURCE_ROW, "rule"
-        ),
-        warnings=nik_consistency_warnings(accepted),
-        rows_read=prepared.height + (0 if misaligned is None else misaligned.height),
+    return BatchJudgement(
+        issues=issues,
+        valid=valid.select(SOURCE_ROW, "nik", "status", "enrolment_date"),
+        warnings=nik_consistency_warnings(valid),
     )

@@ -160,7 +160,7 @@ def test_a_file_still_being_written_is_retried_with_backoff(run_pipeline, monkey
     path = write_extract(run_pipeline.landing, "PALOPO_20251130.csv", [row(NIK=nik(i)) for i in range(1, 21)])
     complete = path.read_bytes()
     path.write_bytes(complete[: len(complete) // 2])  # the transfer job has written half of it
-    original = ingest_module.read_extract
+    original = ingest_module.judged_rows
     calls = []
 
     def read_while_the_writer_finishes(*args, **kwargs):
@@ -169,7 +169,7 @@ def test_a_file_still_being_written_is_retried_with_backoff(run_pipeline, monkey
             path.write_bytes(complete)  # the writer finishes while the pipeline reads
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "read_extract", read_while_the_writer_finishes)
+    monkeypatch.setattr(ingest_module, "judged_rows", read_while_the_writer_finishes)
     monkeypatch.setattr("assets.ingest_assets.RETRY_BASE_SECONDS", 0)
     con = run_pipeline(["PALOPO"], as_of="2025-12-31")
     result = run_pipeline.ingests["PALOPO"]
