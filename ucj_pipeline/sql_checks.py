@@ -81,8 +81,10 @@ def discover_checks(models: dict[str, SqlModel], root: Path = SQL_MODELS_DIR) ->
     return checks
 
 
-def run_check(check: SqlCheck, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> CheckOutcome:
+def run_check(
+    check: SqlCheck, models: dict[str, SqlModel], lake_root: Path, as_of_date: date, scratch: Path | None = None
+) -> CheckOutcome:
     """The offending rows, read from what the models stored in the lake."""
-    with connect_for_model(check.depends_on, models, lake_root, as_of_date) as con:
+    with connect_for_model(check.depends_on, models, lake_root, as_of_date, scratch) as con:
         cursor = con.execute(check.sql)
         return CheckOutcome([d[0] for d in cursor.description], cursor.fetchall())

@@ -35,7 +35,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from ucj_pipeline import lake
 from ucj_pipeline.figures_version import figures_code_version
 from ucj_pipeline.incremental_models import Incremental, read_parts, run_incremental
-from ucj_pipeline.leftovers import written_atomically
+from ucj_pipeline.leftovers import scratch_prefix, written_atomically
 from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
 from ucj_pipeline.sql_text import sql_string
@@ -47,6 +47,7 @@ INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUE
 REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
 MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
+MODEL_MEMORY_LIMIT = "1536MB"  # per model run; DuckDB spills beyond it (issue 9: the national shape within 4 GB)
 
 
 @dataclass(frozen=True)
@@ -173,15 +174,23 @@ def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path 
 
 
 def connect_for_model(
-    reads: tuple[str, ...], models: dict[str, SqlModel], lake_root: Path | None, as_of_date: date
+    reads: tuple[str, ...],
+    models: dict[str, SqlModel],
+    lake_root: Path | None,
+    as_of_date: date,
+    scratch: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB where every table a query `reads` (transitively through views) exists.
+    """An in-memory DuckDB where every table a query `reads` (transitively through views) exists. With a `scratch`
+    folder it holds at most MODEL_MEMORY_LIMIT and spills the rest there (a national lake does not fit in memory).
 
     Without a lake (`lake_root=None`) every source is empty and every model is inlined as a view: enough to
     know each model's columns and types without data.
     """
     con = duckdb.connect()
     con.execute("SET python_enable_replacements = false")
+    if scratch is not None:
+        con.execute(f"SET memory_limit = '{MODEL_MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = {sql_string(str(scratch / (scratch_prefix() + 'duckdb')))}")
     con.execute(f"SET VARIABLE as_of_date = DATE '{as_of_date.isoformat()}'")
     con.execute(f"SET VARIABLE stale_after_days = {STALE_AFTER_DAYS}")
     created: set[str] = set()
@@ -215,10 +224,13 @@ class ModelRun:
     keys_recomputed: int | None = None  # ... and the keys it recomputed
 
 
-def run_model(model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date) -> ModelRun:
+def run_model(
+    model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date, scratch: Path | None = None
+) -> ModelRun:
     """Run a model: a table or history model writes its Parquet file (the write counts its rows); a view model is
-    only described (it binds over what the lake holds), never scanned: the models that read it do that."""
-    with connect_for_model(model.depends_on, models, lake_root, as_of_date) as con:
+    only described (it binds over what the lake holds), never scanned: the models that read it do that. DuckDB
+    spills into `scratch` beyond MODEL_MEMORY_LIMIT."""
+    with connect_for_model(model.depends_on, models, lake_root, as_of_date, scratch) as con:
         columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
         if not model.is_stored:
             return ModelRun(None, columns, None)

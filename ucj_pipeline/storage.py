@@ -39,10 +39,10 @@ class Storage:
 
     def run_model(self, name: str, as_of_date: date) -> ModelRun:
         """Run one model over what the lake holds; a stored model is written atomically."""
-        return run_model(self.models[name], self.models, self.paths.lake, as_of_date)
+        return run_model(self.models[name], self.models, self.paths.lake, as_of_date, self.paths.tmp)
 
     def run_check(self, check: SqlCheck, as_of_date: date) -> CheckOutcome:
-        return run_check(check, self.models, self.paths.lake, as_of_date)
+        return run_check(check, self.models, self.paths.lake, as_of_date, self.paths.tmp)
 
     @property
     def published_models(self) -> list[SqlModel]:
