@@ -67,7 +67,7 @@ for asset in ("extract_files", "quality_ingest_log"):
 row = dict.fromkeys(lake.SCHEMAS["extract_files"].names)
 row.update(file_name="SINJAI_20251231.csv", outcome="accepted", rows_read=7, rows_accepted=7,
            processed_at=pd.Timestamp("2025-12-31T01:00Z"), snapshot_date=pd.Timestamp("2025-12-31").date())
-lake.write_log_row(home / "lake", pd.DataFrame([row]), row["processed_at"], "probe")
+lake.write_log_row(home / "lake", pd.DataFrame([row]), row["processed_at"], "probe", "SINJAI")
 storage = Storage(UcjPaths(home).ensure(), project_models())
 for model in ("stg_extract_files", "quality_ingest_log"):
     storage.run_model(model, pd.Timestamp("2025-12-31").date())

@@ -118,3 +118,24 @@ def test_a_rejected_file_sent_again_is_judged_again(settings):
     write_extract(settings.paths.landing, "PALOPO_20251231.csv", rows)  # the same bytes, after the fix upstream
     [again] = ingest(settings)
     assert again.outcome == "accepted" and again.log_row["file_hash"] == first.log_row["file_hash"]
+
+
+def test_a_branch_reads_only_its_own_ingest_log_and_a_home_s_older_flat_log_still_counts(settings):
+    for branch in ("PALOPO", "SINJAI"):
+        write_extract(settings.paths.landing, f"{branch}_20251130.csv", [row(serial=1)])
+        write_extract(settings.paths.landing, f"{branch}_20251231.csv", [row(serial=2)])
+        ingest(settings, branch)
+    log_dir = settings.paths.lake / lake.EXTRACT_FILES
+    assert sorted(p.name for p in log_dir.iterdir()) == ["PALOPO", "SINJAI"]
+    # A home from before the per-branch folders: PALOPO's November row lies directly in extract_files/.
+    [november] = [
+        p for p in (log_dir / "PALOPO").iterdir()
+        if duckdb.sql(f"SELECT snapshot_date FROM '{p}'").fetchall() == [(date(2025, 11, 30),)]
+    ]  # fmt: skip
+    november.rename(log_dir / november.name)
+    assert all("SINJAI" not in f for f in lake._log_files(settings.paths.lake, "PALOPO"))
+    assert lake.accepted_snapshot_dates(settings.paths.lake, "PALOPO") == {date(2025, 11, 30), date(2025, 12, 31)}
+    assert lake.current_delivery(settings.paths.lake, "PALOPO", date(2025, 11, 30)).file_name == "PALOPO_20251130.csv"
+    assert lake.current_delivery(settings.paths.lake, "SINJAI", date(2025, 11, 30)).file_name == "SINJAI_20251130.csv"
+    assert len(lake.logged_since(settings.paths.lake, date(2000, 1, 1))) == 4
+    assert lake_rows(settings, lake.EXTRACT_FILES).height == 4  # what the models read: every row, once

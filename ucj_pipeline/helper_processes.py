@@ -10,9 +10,13 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from ucj_pipeline.leftovers import own_scratch_by
+
 
 def watch_parent(parent_pid: int, every_seconds: float = 1.0) -> None:
-    """A helper's initializer: it exits as soon as the process that started it is gone."""
+    """A helper's initializer: it exits as soon as the process that started it is gone, and its scratch folders
+    are that process's (`leftovers.own_scratch_by`)."""
+    own_scratch_by(parent_pid)
 
     def watch() -> None:
         while os.getppid() == parent_pid:

@@ -124,7 +124,8 @@ def _log_row(name: str, file_hash: str | None, received_at: datetime | None, **f
 
 
 def _write_log(row: dict, paths: UcjPaths) -> None:
-    lake.write_log_row(paths.lake, pd.DataFrame([row]), row["processed_at"], row["file_hash"] or row["file_name"])
+    identity = row["file_hash"] or row["file_name"]
+    lake.write_log_row(paths.lake, pd.DataFrame([row]), row["processed_at"], identity, row["branch_code"])
 
 
 def _judge_and_store(
@@ -192,7 +193,7 @@ def ingest_file(path: Delivery, extract: ExtractFile, settings: IngestSettings) 
         copy = path.take_into_archive(paths.archive, extract.name)
     except NotARegularFile as exc:
         return _reject_entry(path, settings, "not_a_regular_file", str(exc))
-    logged = lake.logged_delivery(paths.lake, copy.file_hash, extract.name, copy.received_at)
+    logged = lake.logged_delivery(paths.lake, extract.branch_code, copy.file_hash, extract.name, copy.received_at)
     if logged is not None:  # a crash came after the log row and before the landing area was cleared
         path.release(copy)
         return FileOutcome(logged)
@@ -224,7 +225,7 @@ def _reject_whole(path: Delivery, settings: IngestSettings, rule: str, reason: s
         **fields,
     )
     row["archived_as"] = str(copy.path.relative_to(paths.home))
-    if lake.logged_delivery(paths.lake, copy.file_hash, row["file_name"], copy.received_at) is None:
+    if lake.logged_delivery(paths.lake, row["branch_code"], copy.file_hash, row["file_name"], copy.received_at) is None:
         _write_log(row, paths)
     path.release(copy)
     return FileOutcome(row)

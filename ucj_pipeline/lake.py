@@ -4,7 +4,9 @@ Each ingest run writes only its own branch's files (write to a temporary name, t
 parallel never share a lock. The three source tables and their layout:
 
     participant_snapshots/branch_code=<B>/snapshot_date=<D>/snapshot.parquet   one row per accepted participant
-    extract_files/<processed>_<hash>.parquet                                  one row per delivered file
+    extract_files/<B>/<processed>_<hash>.parquet                              one row per delivered file (<B>: its
+                                                                              branch, or _no_branch for a name that
+                                                                              names none)
     row_issues/<hash>_<file name>.parquet                                     one row per (file row, broken rule)
 
 No personal data is ever written here: the NIK is a keyed hash, names and birth dates are dropped.
@@ -114,11 +116,33 @@ def write_query(con, query: str, params: dict, path: Path, schema: pa.Schema, ba
     return path
 
 
-def write_log_row(lake: Path, row: pd.DataFrame, processed_at, identity: str) -> Path:
+NO_BRANCH = "_no_branch"  # the ingest log's folder for entries whose name names no branch
+
+
+def log_folder(lake: Path, branch_code: str | None) -> Path:
+    """Each branch's ingest log rows in a folder of their own: a branch's ingest reads only its own rows (the log
+    grows by one file per delivery, about 300 a day nationally)."""
+    return lake / EXTRACT_FILES / (branch_code or NO_BRANCH)
+
+
+def write_log_row(lake: Path, row: pd.DataFrame, processed_at, identity: str, branch_code: str | None) -> Path:
     """One ingest log row, in a file of its own (parallel branch runs never write the same file)."""
     key = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     stamp = processed_at.strftime("%Y%m%dT%H%M%S%f")
-    return write_parquet(row, lake / EXTRACT_FILES / f"{stamp}_{key}.parquet", SCHEMAS[EXTRACT_FILES])
+    return write_parquet(row, log_folder(lake, branch_code) / f"{stamp}_{key}.parquet", SCHEMAS[EXTRACT_FILES])
+
+
+ALL_BRANCHES = "*"
+
+
+def _log_files(lake: Path, branch_code: str | None) -> list[str]:
+    """The ingest log's files holding `branch_code`'s rows (ALL_BRANCHES: every file); a home from before the
+    per-branch folders keeps its older rows directly in extract_files/, which every reader also reads."""
+    root = lake / EXTRACT_FILES
+    if not root.is_dir():
+        return []
+    folders = root.glob("*/") if branch_code == ALL_BRANCHES else [log_folder(lake, branch_code)]
+    return sorted(str(p) for folder in (root, *folders) for p in folder.glob("*.parquet"))
 
 
 def row_issues_path(lake: Path, file_hash: str, file_name: str) -> Path:
@@ -126,22 +150,25 @@ def row_issues_path(lake: Path, file_hash: str, file_name: str) -> Path:
     return lake / ROW_ISSUES / f"{file_hash}_{file_name}.parquet"
 
 
-def _ingest_log(lake: Path, where: str, params: dict, columns: str = "*") -> list[tuple]:
+def _ingest_log(lake: Path, branch_code: str | None, where: str, params: dict, columns: str = "*") -> list[tuple]:
     import duckdb
 
-    if not has_files(lake, EXTRACT_FILES):
+    files = _log_files(lake, branch_code)
+    if not files:
         return []
     with duckdb.connect() as con:
         con.execute("SET python_enable_replacements = false")
         return con.execute(
-            f"SELECT {columns} FROM read_parquet({sql_string(source_glob(lake, EXTRACT_FILES))}) WHERE {where}", params
+            f"SELECT {columns} FROM read_parquet($files, hive_partitioning = false) WHERE {where}",
+            {"files": files, **params},
         ).fetchall()
 
 
-def _log_rows(lake: Path, where: str, params: dict) -> list[dict]:
+def _log_rows(lake: Path, branch_code: str | None, where: str, params: dict) -> list[dict]:
     """Whole ingest log rows, as dicts."""
     names = SCHEMAS[EXTRACT_FILES].names
-    return [dict(zip(names, row, strict=True)) for row in _ingest_log(lake, where, params, ", ".join(names))]
+    rows = _ingest_log(lake, branch_code, where, params, ", ".join(names))
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -155,6 +182,7 @@ def current_delivery(lake: Path, branch_code: str, snapshot_date) -> CurrentDeli
     """The accepted file that counts for a branch and snapshot date: the highest resend, then the latest."""
     rows = _ingest_log(
         lake,
+        branch_code,
         "outcome = 'accepted' AND branch_code = $branch AND snapshot_date = $date "
         "ORDER BY resend DESC, processed_at DESC LIMIT 1",
         {"branch": branch_code, "date": snapshot_date},
@@ -163,11 +191,12 @@ def current_delivery(lake: Path, branch_code: str, snapshot_date) -> CurrentDeli
     return CurrentDelivery(*rows[0]) if rows else None
 
 
-def logged_delivery(lake: Path, file_hash: str, file_name: str, received_at) -> dict | None:
-    """The log row of this very delivery (same bytes, name and landing time), if one was written: the sign of a
-    run that died after logging a file and before clearing it from the landing area."""
+def logged_delivery(lake: Path, branch_code: str | None, file_hash: str, file_name: str, received_at) -> dict | None:
+    """The log row of this very delivery of `branch_code` (same bytes, name and landing time), if one was written:
+    the sign of a run that died after logging a file and before clearing it from the landing area."""
     rows = _log_rows(
         lake,
+        branch_code,
         "file_hash = $hash AND file_name = $name AND received_at = $received ORDER BY processed_at DESC LIMIT 1",
         {"hash": file_hash, "name": file_name, "received": received_at},
     )
@@ -176,7 +205,7 @@ def logged_delivery(lake: Path, file_hash: str, file_name: str, received_at) -> 
 
 def logged_since(lake: Path, since) -> list[dict]:
     """Ingest log rows written at or after `since`, oldest first (what one `ucj run` did)."""
-    return _log_rows(lake, "processed_at >= $since ORDER BY processed_at", {"since": since})
+    return _log_rows(lake, ALL_BRANCHES, "processed_at >= $since ORDER BY processed_at", {"since": since})
 
 
 def latest_judged_delivery(lake: Path, branch_code: str) -> dict | None:
@@ -184,6 +213,7 @@ def latest_judged_delivery(lake: Path, branch_code: str) -> dict | None:
     resends are neither): whether the branch is healthy."""
     rows = _log_rows(
         lake,
+        branch_code,
         "branch_code = $branch AND outcome IN ('accepted', 'rejected') ORDER BY processed_at DESC LIMIT 1",
         {"branch": branch_code},
     )
@@ -195,6 +225,7 @@ def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
     rebuilt for, and how fresh a branch is."""
     rows = _ingest_log(
         lake,
+        ALL_BRANCHES if branch_code is None else branch_code,
         "outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)",
         {"branch": branch_code},
         "DISTINCT snapshot_date",

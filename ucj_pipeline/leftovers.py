@@ -19,9 +19,20 @@ TEMPORARY = re.compile(r"\..+\.(?P<pid>[0-9]+)\.(?:tmp|building)", re.ASCII)
 SCRATCH = re.compile(r"\.scratch\.(?P<pid>[0-9]+)\..*", re.ASCII)
 
 
+_scratch_owner: int | None = None  # a helper process's scratch belongs to the run's process that started it
+
+
+def own_scratch_by(pid: int) -> None:
+    """In a helper process: name scratch folders by the run's process `pid`. When that process is killed, its
+    helpers' scratch (which holds personal data while a file is judged) is a leftover at once, even if a helper has
+    not noticed yet and still runs for a moment."""
+    global _scratch_owner
+    _scratch_owner = pid
+
+
 def temporary_path(target: Path, kind: str = "tmp") -> Path:
     """Where to write `target` before renaming it into place."""
-    return target.with_name(f".{target.name}.{os.getpid()}.{kind}")
+    return target.with_name(f".{target.name}.{_scratch_owner or os.getpid()}.{kind}")
 
 
 @contextmanager
@@ -39,8 +50,9 @@ def written_atomically(target: Path, kind: str = "tmp") -> Iterator[Path]:
 
 
 def scratch_prefix() -> str:
-    """Prefix for a scratch folder (tempfile.TemporaryDirectory(prefix=...)) of this process."""
-    return f".scratch.{os.getpid()}."
+    """Prefix for a scratch folder (tempfile.TemporaryDirectory(prefix=...)) of this process (of the run's process,
+    in a helper)."""
+    return f".scratch.{_scratch_owner or os.getpid()}."
 
 
 def process_alive(pid: int) -> bool:

@@ -101,7 +101,12 @@ def _parsed(text_column: str, value_column: str) -> pl.Expr:
 
 def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameSchema:
     """The Pandera schema of a prepared extract: one check per contract row rule, named by the rule."""
-    provinces, regencies, villages = sorted(regions.provinces), sorted(regions.regencies), sorted(regions.villages)
+    provinces = sorted(regions.provinces)
+    # As Series, built once per file: a list would become a Series again in every batch's check.
+    regencies, villages = (
+        pl.Series(list(regions.regencies), dtype=pl.String),
+        pl.Series(list(regions.villages), dtype=pl.String),
+    )
 
     def region_known(code: pl.Expr) -> pl.Expr:
         village_ok = (code.str.len_chars() != 13) | code.is_in(villages)
