@@ -10,8 +10,9 @@ base of the regencies it serves, times a log-normal factor, so the largest file 
   - the same work in bare DuckDB: `benchmarks/same_work.sql` (row rules, quarantine, HMAC-SHA256, a Parquet lake,
     national de-duplication, counts per regency, a DuckDB file): the floor;
   - the arithmetic alone: read, de-duplicate, count;
-and two incremental figures: one branch delivers a new snapshot into the lake that holds the country (time to
-published), and a run with nothing new. Prints rows, files, seconds, peak RSS and the ratios.
+and two incremental figures: one branch delivers a new snapshot into the lake that holds the country (when the
+new ucj.duckdb is swapped in for BI tools, and when `ucj run` is done, after the report and the Data Docs), and a
+run with nothing new. Prints rows, files, seconds, peak RSS and the ratios.
 """
 
 from __future__ import annotations
@@ -124,12 +125,21 @@ def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: in
     }  # fmt: skip
 
 
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MiB) and output of a command. The peak is the larger of the process's own maximum RSS and
-    the sum over its process tree sampled every 0.1 s (ingest's worker processes count together)."""
+def _identity(path: Path | None):
+    with contextlib.suppress(OSError):
+        info = path.stat()
+        return info.st_ino, info.st_mtime_ns
+    return None
+
+
+def run_child(command: list[str], env: dict[str, str], watch: Path | None = None) -> tuple[float, float, str, float]:
+    """Seconds, peak RSS (MiB) and output of a command, and when `watch` (a file) was first replaced (seconds from
+    the start; nan if never). The peak is the larger of the process's own maximum RSS and the sum over its process
+    tree sampled every 0.1 s (ingest's worker processes count together)."""
     import psutil
 
     start = time.perf_counter()
+    before, replaced_at = _identity(watch), float("nan")
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
         tree_peak = 0
@@ -141,14 +151,16 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, st
                     with contextlib.suppress(psutil.NoSuchProcess):
                         total += member.memory_info().rss
                 tree_peak = max(tree_peak, total)
-                time.sleep(0.1)
+                if replaced_at != replaced_at and watch is not None and _identity(watch) not in (None, before):
+                    replaced_at = time.perf_counter() - start
+                time.sleep(0.05)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{' '.join(command[:3])} failed:\n{out.read()[-3000:]}\n{err.read()[-3000:]}")
-        return seconds, max(usage.ru_maxrss / 1024, tree_peak / 2**20), out.read()
+        return seconds, max(usage.ru_maxrss / 1024, tree_peak / 2**20), out.read(), replaced_at
 
 
 def same_work_command(files: list[str], work: Path) -> list[str]:
@@ -205,7 +217,8 @@ def main() -> None:
         results["ucj run"] = run_child([ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], env)[:2]
         for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country
             path.rename(landing / path.name)
-        incremental = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env)[:2]
+        published = home / "warehouse" / "ucj.duckdb"  # what BI tools read: swapped in after its checks
+        incremental = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env, watch=published)
         nothing_new = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env)[:2]
 
     floor_s, arith_s = results["same work, bare DuckDB"][0], results["arithmetic alone"][0]
@@ -214,7 +227,8 @@ def main() -> None:
     for name, (seconds, peak) in results.items():
         print(f"{name:<26}{seconds:>9.1f}{peak:>10.0f}{seconds / floor_s:>12.1f}x{seconds / arith_s:>13.1f}x")
     print(f"\nincremental: one branch ({shape['median_branch']}) delivers a new snapshot into the lake that holds the "
-          f"country: published in {incremental[0]:.1f} s (peak {incremental[1]:.0f} MiB)")  # fmt: skip
+          f"country: ucj.duckdb swapped in after {incremental[3]:.1f} s, `ucj run` done (report, Data Docs) in "
+          f"{incremental[0]:.1f} s (peak {incremental[1]:.0f} MiB)")  # fmt: skip
     print(f"incremental: `ucj run` with nothing new: {nothing_new[0]:.1f} s (peak {nothing_new[1]:.0f} MiB)")
 
 
