@@ -11,7 +11,7 @@ worker's pool process (which may not have children), the work is done in the ste
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -27,6 +27,7 @@ class MartsQuality(ConfigurableResource):
     """Runs the Great Expectations suites on a built ucj.duckdb and builds their Data Docs."""
 
     _helper: ProcessPoolExecutor | None = PrivateAttr(default=None)
+    _docs: Future | None = PrivateAttr(default=None)  # Data Docs being built in the helper after a publish
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         if not can_start_helpers():
@@ -36,7 +37,13 @@ class MartsQuality(ConfigurableResource):
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._helper is not None:
-            self._helper.shutdown(wait=True, cancel_futures=True)
+            self._helper.shutdown(wait=True, cancel_futures=False)  # Data Docs still being built are finished
+            if self._docs is not None and self._docs.exception() is not None:
+                error = self._docs.exception()
+                context.log.warning(
+                    f"Data Docs not rebuilt ({type(error).__name__}: {error}); the checks and the published file "
+                    "are unaffected"
+                )
 
     def _call(self, function, *args):
         if self._helper is not None:
@@ -53,3 +60,11 @@ class MartsQuality(ConfigurableResource):
     def build_data_docs(self) -> Path:
         """The Data Docs of the last validation (newest results of each suite only); returns the index page."""
         return self._call(quality_worker.build_data_docs)
+
+    def start_data_docs(self) -> None:
+        """Build the Data Docs of the last validation in the helper while the run goes on (the report is drawn
+        meanwhile); the run ends when they are built, and a failure is logged then. Without a helper: built now."""
+        if self._helper is None:
+            self.build_data_docs()
+            return
+        self._docs = self._helper.submit(quality_worker.build_data_docs)

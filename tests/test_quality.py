@@ -98,3 +98,20 @@ def test_reconciliation_names_the_region_that_does_not_add_up(published, tmp_pat
     assert "73 |" in outcome.as_markdown()
     [(country, *_)] = storage.run_check(checks["national_equals_sum_of_provinces"], as_of).rows
     assert country == "ID"
+
+
+def test_after_a_publish_the_data_docs_are_built_in_the_helper_and_the_run_ends_when_they_are(published, tmp_path):
+    from dagster import build_init_resource_context
+
+    from resources.marts_quality import MartsQuality
+
+    quality, context = MartsQuality(), build_init_resource_context()
+    quality.setup_for_execution(context)
+    folder = tmp_path / "quality"
+    [result] = quality.validate(published / "warehouse" / "ucj.duckdb", folder, published_suites()[:1])
+    assert result.success
+    quality.start_data_docs()  # returns at once: the publish step goes on (the report is drawn meanwhile)
+    assert quality._docs is not None  # in the helper, not in this process
+    quality.teardown_after_execution(context)  # the run's end waits for the pages
+    assert quality._docs.done() and quality._docs.exception() is None
+    assert result.table in data_docs_site(folder).joinpath("index.html").read_text()
