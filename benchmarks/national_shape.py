@@ -126,6 +126,8 @@ def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: in
 
 
 def _identity(path: Path | None):
+    if path is None:
+        return None
     with contextlib.suppress(OSError):
         info = path.stat()
         return info.st_ino, info.st_mtime_ns
