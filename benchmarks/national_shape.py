@@ -104,9 +104,19 @@ def branch_people(branch: str, count: int, rng) -> pd.DataFrame:
     return _unique_niks(pd.concat(parts, ignore_index=True), set(), rng)
 
 
+def _largest_branches(count: int) -> list[str]:
+    """The `count` branches with the largest worker bases (all of them: every branch of the registry), so that a
+    benchmark of few branches does not put millions of people into a small regency's coverage."""
+    bases = worker_bases().query("base_kind == 'bps_employed'").set_index("regency_code")["workers"]
+    served = branch_service_areas()
+    served = served.assign(base=served["regency_code"].map(bases).fillna(0.0))
+    weight = served.groupby("branch_code")["base"].sum().reindex(branch_registry()["branch_code"]).fillna(0.0)
+    return list(weight.sort_values(ascending=False, kind="stable").index[:count])
+
+
 def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: int, skew: float) -> dict:
     rng = np.random.default_rng(7)
-    codes = sorted(branch_registry()["branch_code"])[:branches]
+    codes = sorted(_largest_branches(branches))
     sizes = branch_sizes(rows, codes, skew, rng)
     written, per_branch = 0, {}
     for branch in codes:
