@@ -47,7 +47,7 @@ INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUE
 REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
 MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
-MODEL_MEMORY_LIMIT = "1GB"  # per model run; DuckDB spills beyond it (issue 9: a 2 M-row file within 1.5 GB)
+MODEL_MEMORY_LIMIT = "768MB"  # per model run; DuckDB spills beyond it (issue 9: a 2 M-row file within 1.5 GB)
 
 
 @dataclass(frozen=True)
