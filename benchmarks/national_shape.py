@@ -82,15 +82,19 @@ SAME_WORK = textwrap.dedent(
 )
 
 
-def branch_sizes(rows: int, branches: list[str], skew: float, rng) -> dict[str, int]:
-    """Rows per branch: the worker base of the regencies it serves (shared among the branches serving each), times a
-    log-normal factor; so the biggest branch is several times the median, as Jakarta's are."""
+def branch_bases(branches: list[str]) -> pd.Series:
+    """Each branch's worker base: that of the regencies it serves, shared among the branches serving each."""
     bases = worker_bases().query("base_kind == 'bps_employed'").set_index("regency_code")["workers"]
     served = branch_service_areas()
     sharing = served.groupby("regency_code")["branch_code"].transform("count")
     served = served.assign(base=served["regency_code"].map(bases) / sharing)
-    weight = served.groupby("branch_code")["base"].sum().reindex(branches).fillna(1.0)
-    weight = weight * rng.lognormal(0.0, skew, len(weight))
+    return served.groupby("branch_code")["base"].sum().reindex(branches).fillna(1.0)
+
+
+def branch_sizes(rows: int, branches: list[str], skew: float, rng) -> dict[str, int]:
+    """Rows per branch: its worker base times a log-normal factor; so the biggest branch is several times the
+    median, as Jakarta's are."""
+    weight = branch_bases(branches) * rng.lognormal(0.0, skew, len(branches))
     return {b: max(50, round(rows * w / weight.sum())) for b, w in weight.items()}
 
 
@@ -107,11 +111,8 @@ def branch_people(branch: str, count: int, rng) -> pd.DataFrame:
 def _largest_branches(count: int) -> list[str]:
     """The `count` branches with the largest worker bases (all of them: every branch of the registry), so that a
     benchmark of few branches does not put millions of people into a small regency's coverage."""
-    bases = worker_bases().query("base_kind == 'bps_employed'").set_index("regency_code")["workers"]
-    served = branch_service_areas()
-    served = served.assign(base=served["regency_code"].map(bases).fillna(0.0))
-    weight = served.groupby("branch_code")["base"].sum().reindex(branch_registry()["branch_code"]).fillna(0.0)
-    return list(weight.sort_values(ascending=False, kind="stable").index[:count])
+    bases = branch_bases(list(branch_registry()["branch_code"]))
+    return list(bases.sort_values(ascending=False, kind="stable").index[:count])
 
 
 def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: int, skew: float) -> dict:

@@ -65,9 +65,9 @@ for asset in ("extract_files", "quality_ingest_log"):
 
 # Ingest writes a log row with the contract's schema; the models and the publish carry it to the published file.
 row = dict.fromkeys(lake.SCHEMAS["extract_files"].names)
-row.update(file_name="SINJAI_20251231.csv", outcome="accepted", rows_read=7, rows_accepted=7,
+row.update(file_name="SINJAI_20251231.csv", branch_code="SINJAI", outcome="accepted", rows_read=7, rows_accepted=7,
            processed_at=pd.Timestamp("2025-12-31T01:00Z"), snapshot_date=pd.Timestamp("2025-12-31").date())
-lake.write_log_row(home / "lake", pd.DataFrame([row]), row["processed_at"], "probe", "SINJAI")
+lake.write_log_row(home / "lake", row, "probe")
 storage = Storage(UcjPaths(home).ensure(), project_models())
 for model in ("stg_extract_files", "quality_ingest_log"):
     storage.run_model(model, pd.Timestamp("2025-12-31").date())

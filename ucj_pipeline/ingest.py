@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pandas as pd
-
 from ucj_pipeline import lake
 from ucj_pipeline.archive import ArchivedCopy, FileStillBeingWritten, NotARegularFile, archive_name, printable_name
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
@@ -124,8 +122,7 @@ def _log_row(name: str, file_hash: str | None, received_at: datetime | None, **f
 
 
 def _write_log(row: dict, paths: UcjPaths) -> None:
-    identity = row["file_hash"] or row["file_name"]
-    lake.write_log_row(paths.lake, pd.DataFrame([row]), row["processed_at"], identity, row["branch_code"])
+    lake.write_log_row(paths.lake, row, row["file_hash"] or row["file_name"])
 
 
 def _judge_and_store(

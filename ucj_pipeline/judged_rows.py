@@ -29,14 +29,13 @@ from ucj_pipeline.extract_reader import MISALIGNED_ROWS, RAW_ROWS, RAW_TEXT, SOU
 from ucj_pipeline.leftovers import scratch_prefix
 from ucj_pipeline.pseudonymise import hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_preparation import PARTICIPANT_COLUMNS, PREPARE_SQL, participant_sql, prepare_params
+from ucj_pipeline.row_preparation import PREPARE_SQL, participant_sql, prepare_params
 from ucj_pipeline.row_rules import RULES, WARNINGS, build_row_schema, judge_batch
 
 BATCH_ROWS = 100_000
 MEMORY_LIMIT = "512MB"  # per file being judged; DuckDB spills beyond it
 RULE_DESCRIPTIONS = {code: rule.description for code, rule in (RULES | WARNINGS).items()}
 PARTICIPANT_SQL = participant_sql(contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS))
-assert set(PARTICIPANT_COLUMNS) <= {name for name, _ in contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS)}
 
 # Every row issue (error: quarantined; warning: kept and flagged), as the lake's row_issues table stores it.
 ROW_ISSUES_SQL = f"""

@@ -125,11 +125,15 @@ def log_folder(lake: Path, branch_code: str | None) -> Path:
     return lake / EXTRACT_FILES / (branch_code or NO_BRANCH)
 
 
-def write_log_row(lake: Path, row: pd.DataFrame, processed_at, identity: str, branch_code: str | None) -> Path:
-    """One ingest log row, in a file of its own (parallel branch runs never write the same file)."""
+def write_log_row(lake: Path, row: dict, identity: str) -> Path:
+    """One ingest log row, in a file of its own (parallel branch runs never write the same file), in its branch's
+    folder."""
+    import pandas as pd
+
     key = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    stamp = processed_at.strftime("%Y%m%dT%H%M%S%f")
-    return write_parquet(row, log_folder(lake, branch_code) / f"{stamp}_{key}.parquet", SCHEMAS[EXTRACT_FILES])
+    stamp = row["processed_at"].strftime("%Y%m%dT%H%M%S%f")
+    target = log_folder(lake, row["branch_code"]) / f"{stamp}_{key}.parquet"
+    return write_parquet(pd.DataFrame([row]), target, SCHEMAS[EXTRACT_FILES])
 
 
 ALL_BRANCHES = "*"
