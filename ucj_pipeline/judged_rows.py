@@ -14,6 +14,7 @@ scratch folder and is deleted when the judgement is closed, whatever happens.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,8 +107,15 @@ class JudgedRows:
         lake.write_query(self._con, ROW_ISSUES_SQL, params, target, lake.SCHEMAS[lake.ROW_ISSUES])
 
     def write_snapshot(self, target: Path, branch_code: str, snapshot: date, file_hash: str, key: bytes) -> int:
-        """The accepted rows as stored in the lake: pseudonymised, no name, no birth date (only an age band)."""
-        params = dict(branch_code=branch_code, snapshot_date=snapshot, file_hash=file_hash, **hmac_sql_params(key))
+        """The accepted rows as stored in the lake: pseudonymised, no name, no birth date (only an age band). Each
+        write gets an id of its own (`stored_snapshot_id`): the incremental models see by it which snapshots changed."""
+        params = dict(
+            branch_code=branch_code,
+            snapshot_date=snapshot,
+            file_hash=file_hash,
+            stored_snapshot_id=uuid.uuid4().hex,
+            **hmac_sql_params(key),
+        )
         lake.copy_to_parquet(self._con, PARTICIPANT_SQL, params, target)
         return self.rows_accepted
 

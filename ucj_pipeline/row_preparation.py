@@ -102,6 +102,7 @@ PARTICIPANT_COLUMNS = {
     "last_paid_month": "last_paid_month",
     "employer_npp": "employer_npp",
     "source_file_hash": "$file_hash",
+    "stored_snapshot_id": "$stored_snapshot_id",
     "source_row": "source_row",
 }
 

@@ -7,8 +7,8 @@ says what one row is; directives in it say how it is materialised and where it i
     -- publish: <schema>.<table>         (copied into the published DuckDB file)
 
 `view` models are inlined into the models that read them; `table` models are rewritten by every run;
-`incremental` models (with `-- unique_key:` and `-- changes_by:`) recompute only the keys a change of their input
-can touch (`ucj_pipeline.incremental_models`); `history`
+`incremental` models (with `-- unique_key:`, `-- changes_by:` and optionally `-- changes_marked_by:`) recompute only
+the keys a change of their input can touch (`ucj_pipeline.incremental_models`); `history`
 models compute the rows of the reporting date only, and each run writes them to a file of their own for that date
 (a re-run of the date replaces it; other dates are never touched), so readers see every date ever run.
 
@@ -41,7 +41,7 @@ from ucj_pipeline.settings import SQL_MODELS_DIR, STALE_AFTER_DAYS
 from ucj_pipeline.sql_text import sql_string
 
 LAYERS = ("staging", "intermediate", "marts")
-DIRECTIVE = re.compile(r"^--\s*(materialized|publish|unique_key|changes_by):\s*(\S+)\s*$")
+DIRECTIVE = re.compile(r"^--\s*(materialized|publish|unique_key|changes_by|changes_marked_by):\s*(\S+)\s*$")
 # Lake tables the models may read: ingest output and reference data. Anything else must be a model.
 INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUES)
 REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
@@ -155,14 +155,15 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
 
 
 def _incremental(path: Path, materialized: str, directives: dict, depends_on: tuple[str, ...]) -> Incremental | None:
-    keys = {k: directives[k] for k in ("unique_key", "changes_by") if k in directives}
+    keys = {k: directives[k] for k in ("unique_key", "changes_by", "changes_marked_by") if k in directives}
     if materialized != "incremental":
         if keys:
             raise ValueError(f"{path}: {', '.join(keys)} apply to incremental models only")
         return None
-    if len(keys) != 2 or len(depends_on) != 1 or not all(v.isidentifier() for v in keys.values()):
+    marker = keys.pop("changes_marked_by", None)
+    if len(keys) != 2 or len(depends_on) != 1 or not all(v.isidentifier() for v in (*keys.values(), marker or "_")):
         raise ValueError(f"{path}: an incremental model names its unique_key and changes_by and reads one table")
-    return Incremental(keys["unique_key"], keys["changes_by"], depends_on[0])
+    return Incremental(keys["unique_key"], keys["changes_by"], depends_on[0], marker)
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:

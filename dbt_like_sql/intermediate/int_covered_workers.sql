@@ -4,6 +4,7 @@
 -- materialized: incremental
 -- unique_key: participant_key
 -- changes_by: branch_code
+-- changes_marked_by: stored_snapshot_id
 select
     participant_key,
     branch_code,
