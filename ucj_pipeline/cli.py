@@ -117,6 +117,7 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
 
     from assets.partitions import partition_key_of, partition_range_tags
     from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
+    from resources.marts_quality import prewarm_quality_helper
     from schedules.refresh_sensor import published_figures_current
     from ucj_pipeline.definitions import build_definitions
     from ucj_pipeline.lake import logged_since
@@ -138,6 +139,8 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
         )
         if plan.new_branches:
             instance.add_dynamic_partitions("branch", plan.new_branches)
+        if plan.branch_runs or plan.misnamed:  # a refresh follows: its GX helper starts importing now
+            prewarm_quality_helper()
         ok = True
         if plan.misnamed:
             names = ", ".join(printable_name(f.name) for f in plan.misnamed)
