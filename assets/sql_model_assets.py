@@ -27,7 +27,7 @@ from resources import PipelineSettings
 from ucj_pipeline import lake
 from ucj_pipeline.settings import PROJECT_ROOT
 from ucj_pipeline.sql_manifest import load_manifest
-from ucj_pipeline.sql_models import ModelRun, SqlModel, project_models, topological_order
+from ucj_pipeline.sql_models import ModelRun, ModelSession, SqlModel, project_models, topological_order
 
 
 def _lineage(feeds: dict[str, list[list[str]]]) -> TableColumnLineage:
@@ -86,11 +86,16 @@ def sql_models(context: AssetExecutionContext, settings: PipelineSettings):
     """Runs the selected models only; a model that is not selected is read from the lake as it stands."""
     as_of = settings.reporting_date()
     selected = {key.to_user_string() for key in context.selected_asset_keys}
-    for name in (n for n in MODEL_ORDER if n in selected):
+    with settings.storage.model_session(as_of) as session:
+        yield from _run_models(session, [n for n in MODEL_ORDER if n in selected], as_of)
+
+
+def _run_models(session: ModelSession, names: list[str], as_of):
+    for name in names:
         model = SQL_MODELS[name]
         started = time.perf_counter()
         try:
-            result = settings.storage.run_model(name, as_of)
+            result = session.run(model)
         except duckdb.Error as error:
             raise Failure(
                 description=f"SQL model {name} ({model.path.relative_to(PROJECT_ROOT)}) failed: {error}. The models "

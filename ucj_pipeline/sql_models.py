@@ -169,32 +169,37 @@ def _incremental(path: Path, materialized: str, directives: dict, depends_on: tu
 def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:
     if lake_root is not None and (name in REFERENCE_SOURCES or lake.has_files(lake_root, name)):
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {lake.table_sql(lake_root, name)}")
-    else:  # nothing delivered yet: an empty table of the documented shape
-        con.register(f"{name}_empty", pa.table({f.name: pa.array([], f.type) for f in lake.SCHEMAS[name]}))
+    else:  # nothing delivered yet: an empty table of the documented shape (a table: every cursor sees it)
+        con.register(f"{name}_arrow", pa.table({f.name: pa.array([], f.type) for f in lake.SCHEMAS[name]}))
+        con.execute(f"CREATE TABLE {name}_empty AS SELECT * FROM {name}_arrow")
+        con.unregister(f"{name}_arrow")
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
 
 
-def connect_for_model(
-    reads: tuple[str, ...],
-    models: dict[str, SqlModel],
-    lake_root: Path | None,
-    as_of_date: date,
-    scratch: Path | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB where every table a query `reads` (transitively through views) exists. With a `scratch`
-    folder it holds at most MODEL_MEMORY_LIMIT and spills the rest there (a national lake does not fit in memory).
-
-    Without a lake (`lake_root=None`) every source is empty and every model is inlined as a view: enough to
-    know each model's columns and types without data.
-    """
+def _new_database(scratch: Path | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET python_enable_replacements = false")
     if scratch is not None:
         con.execute(f"SET memory_limit = '{MODEL_MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = {sql_string(str(scratch / (scratch_prefix() + 'duckdb')))}")
+    return con
+
+
+def _set_variables(con: duckdb.DuckDBPyConnection, as_of_date: date) -> None:
+    """The variables the models read; each connection (and cursor) has its own."""
     con.execute(f"SET VARIABLE as_of_date = DATE '{as_of_date.isoformat()}'")
     con.execute(f"SET VARIABLE stale_after_days = {STALE_AFTER_DAYS}")
-    created: set[str] = set()
+
+
+def _define(
+    con: duckdb.DuckDBPyConnection,
+    reads: tuple[str, ...],
+    models: dict[str, SqlModel],
+    lake_root: Path | None,
+    created: set[str],
+) -> None:
+    """Views for every table `reads` needs (transitively through view models) that is not in `created` yet: a
+    source reads the lake, a stored model reads its files, a view model is its SQL."""
 
     def create(name: str) -> None:
         if name in created:
@@ -213,6 +218,24 @@ def connect_for_model(
 
     for dependency in reads:
         create(dependency)
+
+
+def connect_for_model(
+    reads: tuple[str, ...],
+    models: dict[str, SqlModel],
+    lake_root: Path | None,
+    as_of_date: date,
+    scratch: Path | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB where every table a query `reads` (transitively through views) exists. With a `scratch`
+    folder it holds at most MODEL_MEMORY_LIMIT and spills the rest there (a national lake does not fit in memory).
+
+    Without a lake (`lake_root=None`) every source is empty and every model is inlined as a view: enough to
+    know each model's columns and types without data.
+    """
+    con = _new_database(scratch)
+    _set_variables(con, as_of_date)
+    _define(con, reads, models, lake_root, set())
     return con
 
 
@@ -225,25 +248,51 @@ class ModelRun:
     keys_recomputed: int | None = None  # ... and the keys it recomputed
 
 
+class ModelSession:
+    """One in-memory DuckDB for running models one after another (a refresh's models, in dependency order): each
+    source and model is defined once, as a view, when a model first reads it, and each model runs on a cursor of
+    its own (its temporary tables and variables are its own). A model's view reads its files as they are when it is
+    queried, so a model run in this session is read as just written. Starting a DuckDB per model cost about 30 ms
+    each. DuckDB spills into `scratch` beyond MODEL_MEMORY_LIMIT."""
+
+    def __init__(self, models: dict[str, SqlModel], lake_root: Path, as_of_date: date, scratch: Path | None = None):
+        self._models, self._lake, self._as_of = models, lake_root, as_of_date
+        self._db = _new_database(scratch)
+        _set_variables(self._db, as_of_date)
+        self._defined: set[str] = set()
+
+    def __enter__(self) -> ModelSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._db.close()
+
+    def run(self, model: SqlModel) -> ModelRun:
+        """Run a model: a table or history model writes its Parquet file (the write counts its rows); a view model
+        is only described (it binds over what the lake holds), never scanned: the models that read it do that."""
+        _define(self._db, model.depends_on, self._models, self._lake, self._defined)
+        with self._db.cursor() as con:
+            _set_variables(con, self._as_of)
+            columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
+            if not model.is_stored:
+                return ModelRun(None, columns, None)
+            target = model.stored_path(self._lake, self._as_of)
+            if model.incremental is not None:
+                kept = run_incremental(con, model.sql, model.incremental, target, figures_code_version())
+                return ModelRun(kept.row_count, columns, target, kept.groups_changed, kept.keys_recomputed)
+            with written_atomically(target) as tmp:
+                [(count,)] = con.execute(
+                    f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+                ).fetchall()  # COPY returns the rows it wrote
+        return ModelRun(count, columns, target)
+
+
 def run_model(
     model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date, scratch: Path | None = None
 ) -> ModelRun:
-    """Run a model: a table or history model writes its Parquet file (the write counts its rows); a view model is
-    only described (it binds over what the lake holds), never scanned: the models that read it do that. DuckDB
-    spills into `scratch` beyond MODEL_MEMORY_LIMIT."""
-    with connect_for_model(model.depends_on, models, lake_root, as_of_date, scratch) as con:
-        columns = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {model.sql}").fetchall()]
-        if not model.is_stored:
-            return ModelRun(None, columns, None)
-        target = model.stored_path(lake_root, as_of_date)
-        if model.incremental is not None:
-            kept = run_incremental(con, model.sql, model.incremental, target, figures_code_version())
-            return ModelRun(kept.row_count, columns, target, kept.groups_changed, kept.keys_recomputed)
-        with written_atomically(target) as tmp:
-            [(count,)] = con.execute(
-                f"COPY ({model.sql}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
-            ).fetchall()  # COPY returns the rows it wrote
-    return ModelRun(count, columns, target)
+    """Run one model on a DuckDB of its own (see `ModelSession`)."""
+    with ModelSession(models, lake_root, as_of_date, scratch) as session:
+        return session.run(model)
 
 
 def describe_models(models: dict[str, SqlModel]) -> dict[str, list[tuple[str, str]]]:
