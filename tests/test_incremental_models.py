@@ -27,9 +27,8 @@ def refresh(con, folder, how=MARKED):
     run = run_incremental(con, SQL, how, folder, "v1")
     kept = con.execute(f"SELECT * FROM {read_parts(folder)} ORDER BY ALL").fetchall()
     full = con.execute(f"SELECT * FROM ({SQL}) ORDER BY ALL").fetchall()
-    for table in ("new_groups", "changed", "affected", "recomputed"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("DROP VIEW IF EXISTS affected_input")
+    for table in ("new_groups", "changed", "affected", "affected_input", "recomputed"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")  # the engine's scratch tables, as a new connection has none
     return run, kept, full
 
 
