@@ -69,8 +69,9 @@ row.update(file_name="SINJAI_20251231.csv", branch_code="SINJAI", outcome="accep
            processed_at=pd.Timestamp("2025-12-31T01:00Z"), snapshot_date=pd.Timestamp("2025-12-31").date())
 lake.write_log_row(home / "lake", row, "probe")
 storage = Storage(UcjPaths(home).ensure(), project_models())
-for model in ("stg_extract_files", "quality_ingest_log"):
-    storage.run_model(model, pd.Timestamp("2025-12-31").date())
+with storage.model_session(pd.Timestamp("2025-12-31").date()) as session:
+    for model in ("stg_extract_files", "quality_ingest_log"):
+        session.run(storage.models[model])
 [published] = [m for m in PUBLISHED if m.name == "quality_ingest_log"]
 from assets.sql_model_assets import SQL_MODEL_COLUMNS
 tables = [t for t in storage.published_tables(

@@ -139,7 +139,8 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
         )
         if plan.new_branches:
             instance.add_dynamic_partitions("branch", plan.new_branches)
-        if plan.branch_runs or plan.misnamed:  # a refresh follows: its GX helper starts importing now
+        delivered = bool(plan.branch_runs or plan.misnamed)  # then a refresh follows, whatever the figures
+        if delivered:  # the refresh's GX helper starts importing now, while the files are read
             prewarm_quality_helper()
         ok = True
         if plan.misnamed:
@@ -155,7 +156,7 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
                 {**as_of, **partition_range_tags(run)},
                 partition_key=partition_key_of(run),
             )
-        current = None if plan.branch_runs or plan.misnamed else published_figures_current(
+        current = None if delivered else published_figures_current(
             instance, as_of[AS_OF_DATE_TAG], paths.warehouse
         )  # fmt: skip
         if current:

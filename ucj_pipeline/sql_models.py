@@ -287,14 +287,6 @@ class ModelSession:
         return ModelRun(count, columns, target)
 
 
-def run_model(
-    model: SqlModel, models: dict[str, SqlModel], lake_root: Path, as_of_date: date, scratch: Path | None = None
-) -> ModelRun:
-    """Run one model on a DuckDB of its own (see `ModelSession`)."""
-    with ModelSession(models, lake_root, as_of_date, scratch) as session:
-        return session.run(model)
-
-
 def describe_models(models: dict[str, SqlModel]) -> dict[str, list[tuple[str, str]]]:
     """Each model's (column, DuckDB type), derived from its SQL over empty sources."""
     described = {}

@@ -18,7 +18,7 @@ from ucj_pipeline import lake
 from ucj_pipeline.leftovers import written_atomically
 from ucj_pipeline.settings import UcjPaths
 from ucj_pipeline.sql_checks import CheckOutcome, SqlCheck, run_check
-from ucj_pipeline.sql_models import ModelRun, ModelSession, SqlModel, run_model
+from ucj_pipeline.sql_models import ModelSession, SqlModel
 from ucj_pipeline.warehouse import PublishedTable
 
 __all__ = ["Storage", "written_atomically"]
@@ -37,12 +37,9 @@ class Storage:
             return lake.table_sql(self.paths.lake, name)
         raise KeyError(f"no table {name} in the lake")
 
-    def run_model(self, name: str, as_of_date: date) -> ModelRun:
-        """Run one model over what the lake holds; a stored model is written atomically."""
-        return run_model(self.models[name], self.models, self.paths.lake, as_of_date, self.paths.tmp)
-
     def model_session(self, as_of_date: date) -> ModelSession:
-        """One DuckDB for running several models in a row (`with storage.model_session(d) as s: s.run(model)`)."""
+        """One DuckDB for running models over what the lake holds, in a row (`with storage.model_session(d) as s:
+        s.run(model)`); a stored model is written atomically."""
         return ModelSession(self.models, self.paths.lake, as_of_date, self.paths.tmp)
 
     def run_check(self, check: SqlCheck, as_of_date: date) -> CheckOutcome:
