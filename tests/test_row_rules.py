@@ -35,8 +35,32 @@ def test_valid_row_is_accepted(tmp_path):
     assert result.accepted.height == 1 and result.quarantine.height == 0
     accepted = result.accepted.row(0, named=True)
     assert accepted["region_code"] == "73.16.01.2006"
-    assert accepted["programs"] == ["JKK", "JKM"]
+    assert (accepted["has_jkk"], accepted["has_jkm"], accepted["has_jp"], accepted["has_jkp"]) == (
+        True,
+        True,
+        False,
+        False,
+    )
     assert accepted["age_years"] == 35
+
+
+@pytest.mark.parametrize(
+    ("program", "stored", "has"),
+    [
+        (" JKP;JKK | JKK,JP ", "JKK,JKP,JP", {"jkk": True, "jkm": False, "jht": False, "jp": True, "jkp": True}),
+        ("JKK JKM\tJHT", "JHT,JKK,JKM", {"jkk": True, "jkm": True, "jht": True, "jp": False, "jkp": False}),
+        ("JKP", "JKP", {"jkk": False, "jkm": False, "jht": False, "jp": False, "jkp": True}),
+    ],
+)
+def test_stored_programmes_are_each_named_once_sorted(tmp_path, program, stored, has):
+    """The snapshot stores a programme list as each programme once, sorted, and a flag per programme, whatever
+    separators the branch used (a programme is a whole word: JP is not in JKP)."""
+    path = write_extract(tmp_path, "PALOPO_20251231.csv", [row(PROGRAM=program)])
+    with judged_rows(path, "csv", path.name, SNAPSHOT, RegionIndex.load(), tmp_path) as judged:
+        judged.write_snapshot(tmp_path / "snapshot.parquet", "PALOPO", SNAPSHOT, "0" * 64, b"k" * 32)
+    written = pl.read_parquet(tmp_path / "snapshot.parquet").row(0, named=True)
+    assert written["programs"] == stored
+    assert {p: written[f"has_{p}"] for p in has} == has
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import pandera.polars as pa
 import polars as pl
@@ -18,11 +19,10 @@ import polars as pl
 from ucj_pipeline import nik as nik_rules
 from ucj_pipeline.extract_reader import SOURCE_ROW
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_preparation import SOURCE_COLUMN, TEXT_COLUMN
+from ucj_pipeline.row_preparation import PROGRAMS, SOURCE_COLUMN, TEXT_COLUMN
 
 SEXES = ("L", "P")
 SEGMENTS = ("PU", "BPU", "JAKON", "PMI")
-PROGRAMS = ("JKK", "JKM", "JHT", "JP", "JKP")
 STATUSES = ("AKTIF", "NONAKTIF")
 FUNDING_SOURCES = ("MANDIRI", "PEMBERI_KERJA", "APBD", "APBDES", "CSR", "LAINNYA")
 MIN_AGE, MAX_AGE = 15, 100
@@ -99,14 +99,21 @@ def _parsed(text_column: str, value_column: str) -> pl.Expr:
     return pl.col(text_column).is_null() | pl.col(value_column).is_not_null()
 
 
+@cache
+def _region_code_lists(regions: RegionIndex) -> tuple[pl.Series, pl.Series]:
+    """Known regency and village codes as imploded Series (one list each), built once per process and index: a
+    Python list would become a Series again in every batch's check, and a bare Series is ambiguous to `is_in`
+    (deprecated in polars 1.28+, and twice as slow)."""
+    return (
+        pl.Series(sorted(regions.regencies), dtype=pl.String).implode(),
+        pl.Series(sorted(regions.villages), dtype=pl.String).implode(),
+    )
+
+
 def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameSchema:
     """The Pandera schema of a prepared extract: one check per contract row rule, named by the rule."""
     provinces = sorted(regions.provinces)
-    # As Series, built once per file: a list would become a Series again in every batch's check.
-    regencies, villages = (
-        pl.Series(list(regions.regencies), dtype=pl.String),
-        pl.Series(list(regions.villages), dtype=pl.String),
-    )
+    regencies, villages = _region_code_lists(regions)
 
     def region_known(code: pl.Expr) -> pl.Expr:
         village_ok = (code.str.len_chars() != 13) | code.is_in(villages)
@@ -193,21 +200,15 @@ def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFram
 
 
 def nik_consistency_warnings(rows: pl.DataFrame) -> pl.DataFrame:
-    """Rows kept but flagged: NIK date digits or sex digit disagree with TGL_LAHIR / JENIS_KELAMIN."""
-    encoded = nik_rules.encoded_birth_date(pl.col("nik"))
+    """Rows kept but flagged: NIK date digits or sex digit disagree with TGL_LAHIR / JENIS_KELAMIN. For rows that
+    broke no rule (their NIK's digits are a real date)."""
+    day, month, year = nik_rules.encoded_date_digits(pl.col("nik"))
     birth = pl.col("birth_date")
-    date_mismatch = (
-        (encoded.dt.day() != birth.dt.day())
-        | (encoded.dt.month() != birth.dt.month())
-        | (encoded.dt.year() % 100 != birth.dt.year() % 100)
-    )
+    date_mismatch = (day != birth.dt.day()) | (month != birth.dt.month()) | (year != birth.dt.year() % 100)
     sex_mismatch = nik_rules.encoded_sex(pl.col("nik")) != pl.col("sex")
-    return pl.concat(
-        [
-            rows.filter(mask.fill_null(False)).select(SOURCE_ROW, rule=pl.lit(code))
-            for code, mask in (("nik_birth_date_mismatch", date_mismatch), ("nik_sex_mismatch", sex_mismatch))
-        ]
-    )
+    rules = {"nik_birth_date_mismatch": date_mismatch, "nik_sex_mismatch": sex_mismatch}
+    flags = rows.lazy().select(SOURCE_ROW, **{code: mask.fill_null(False) for code, mask in rules.items()}).collect()
+    return pl.concat([flags.filter(pl.col(code)).select(SOURCE_ROW, rule=pl.lit(code)) for code in rules])
 
 
 def _personal(value: pl.Expr) -> pl.Expr:
