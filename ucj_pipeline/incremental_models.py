@@ -19,7 +19,8 @@ fingerprinted by the hashes of its rows' markers instead of its whole rows: one 
 scan of the country's rows took 20 s at 62 M rows). A group with rows that have no marker (written before markers
 existed) is fingerprinted by its whole rows, as without the directive.
 
-- no stored table, or one made by other code (`code_version`): the model runs in full;
+- no stored table, or one of another `code_version` (its SQL, the SQL it reads, or the code that runs it changed:
+  `sql_models.stored_state_version`): the model runs in full;
 - no group changed: the table stays as it is;
 - otherwise the *affected keys* are the keys of the changed groups' new rows and the keys whose stored row came from
   a changed group; the model's own SQL runs over the input rows of those keys only, and replaces their rows. A key
