@@ -226,10 +226,15 @@ def main() -> None:
         env = {**os.environ, "UCJ_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
         env.pop("UCJ_PSEUDONYM_KEY", None)  # the development key, as the floor uses
         results = {}
-        results["arithmetic alone"] = run_child([sys.executable, "-c", ARITHMETIC, *files], env)[:2]
-        results["same work, bare DuckDB"] = run_child(same_work_command(files, floor), env)[:2]
+
+        def contender(name: str, command: list[str]) -> None:  # each figure printed as soon as it is known
+            results[name] = run_child(command, env)[:2]
+            print(f"  {name}: {results[name][0]:.1f} s, peak {results[name][1]:.0f} MiB", flush=True)
+
+        contender("arithmetic alone", [sys.executable, "-c", ARITHMETIC, *files])
+        contender("same work, bare DuckDB", same_work_command(files, floor))
         ucj = str(Path(sys.executable).parent / "ucj")
-        results["ucj run"] = run_child([ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], env)[:2]
+        contender("ucj run", [ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()])
         for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country
             path.rename(landing / path.name)
         published = home / "warehouse" / "ucj.duckdb"  # what BI tools read: swapped in after its checks

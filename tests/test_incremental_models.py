@@ -63,3 +63,24 @@ def test_rows_from_before_markers_are_compared_whole(tmp_path, with_marker_colum
     assert second.groups_changed == 1 and kept == full and ("p1", "A", 5) in kept
     unchanged, kept, full = refresh(con, folder)
     assert unchanged.groups_changed == 0 and kept == full
+
+
+def test_a_full_run_writes_its_parts_a_few_at_a_time(tmp_path, monkeypatch):
+    """A full run writes its parts a few at a time (one COPY with every part open ran out of memory at 62 M rows):
+    every part is written once, whole, and an update then finds each of them."""
+    import ucj_pipeline.incremental_models as engine
+
+    monkeypatch.setattr(engine, "PARTS_PER_WRITE", 2)
+    folder = tmp_path / "covered"
+    rows = [(f"p{i}", branch, i, f"{branch}1") for i, branch in enumerate("ABCDEABCDE")] + [("p0", "E", 9, "E1")]
+    con = connection(rows)
+    first, kept, full = refresh(con, folder)
+    assert first.groups_changed is None and kept == full and len(kept) == 10
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"_part={d}" for (d,) in con.execute("SELECT DISTINCT md5(branch) FROM people").fetchall()
+    )  # five parts, one file each
+    assert all([f.name for f in p.iterdir()] == ["data_0.parquet"] for p in folder.iterdir())
+
+    con.execute("UPDATE people SET enrolled = 20, written_as = 'C2' WHERE branch = 'C'")
+    second, kept, full = refresh(con, folder)
+    assert second.groups_changed == 1 and kept == full

@@ -67,7 +67,8 @@ class IncrementalRun:
 
 PART = "_part"  # the folder of one group's rows: `_part=<md5 of its changes_by value>/data_0.parquet`
 PART_FILE = "data_0.parquet"
-EMPTY = "_part=empty"  # a model without rows keeps one empty part, so that its columns stay readable
+EMPTY = "_part=empty"
+PARTS_PER_WRITE = 15  # parts a full run writes in one COPY (each part it has open holds buffers in memory)  # a model without rows keeps one empty part, so that its columns stay readable
 
 
 def read_parts(folder: Path) -> str:
@@ -177,13 +178,21 @@ def _digest(by: str) -> str:
 
 
 def _write_all_parts(con: duckdb.DuckDBPyConnection, folder: Path, by: str) -> None:
-    """A full run: every part written into a scratch folder (one COPY), which then replaces the model's folder."""
+    """A full run: every part written into a scratch folder, which then replaces the model's folder. The parts are
+    written PARTS_PER_WRITE at a time: DuckDB holds buffers for every part a COPY has open, beyond what its memory
+    limit can spill (the 120 parts of 62 M rows in one COPY ran out of 768 MB; 15 at a time did not)."""
     scratch = folder.with_name(f"{scratch_prefix()}{folder.name}")
     shutil.rmtree(scratch, ignore_errors=True)
-    con.execute(
-        f"COPY (SELECT *, {_digest(by)} AS {PART} FROM recomputed) TO {sql_string(scratch)} "
-        f"(FORMAT parquet, PARTITION_BY ({PART}), COMPRESSION zstd)"
-    )
+    digests = [d for (d,) in con.execute(f"SELECT DISTINCT {_digest(by)} FROM recomputed ORDER BY 1").fetchall()]
+    for start in range(0, len(digests), PARTS_PER_WRITE):
+        these = [d for d in digests[start : start + PARTS_PER_WRITE] if d is not None]
+        unkeyed = f" OR {_digest(by)} IS NULL" if None in digests[start : start + PARTS_PER_WRITE] else ""
+        con.execute(
+            f"COPY (SELECT *, {_digest(by)} AS {PART} FROM recomputed WHERE list_contains($parts::VARCHAR[], {_digest(by)})"
+            f"{unkeyed}) TO {sql_string(scratch)} (FORMAT parquet, PARTITION_BY ({PART}), COMPRESSION zstd, "
+            "OVERWRITE_OR_IGNORE)",
+            {"parts": these},
+        )
     scratch.mkdir(exist_ok=True)  # no rows, no part: `_count` adds the empty one
     replaced = folder.with_name(f"{scratch_prefix()}{folder.name}.replaced")
     if folder.exists():
