@@ -70,12 +70,13 @@ def test_a_full_run_writes_its_parts_a_few_at_a_time(tmp_path, monkeypatch):
     every part is written once, whole, and an update then finds each of them."""
     import ucj_pipeline.incremental_models as engine
 
-    monkeypatch.setattr(engine, "PARTS_PER_WRITE", 2)
+    monkeypatch.setattr(engine, "ROWS_PER_WRITE", 4)  # two parts of two rows
     folder = tmp_path / "covered"
-    rows = [(f"p{i}", branch, i, f"{branch}1") for i, branch in enumerate("ABCDEABCDE")] + [("p0", "E", 9, "E1")]
+    rows = [(f"p{i}", branch, i, f"{branch}1") for i, branch in enumerate("ABCDEABCDE")]
     con = connection(rows)
     first, kept, full = refresh(con, folder)
     assert first.groups_changed is None and kept == full and len(kept) == 10
+    assert engine._batches([("a", 2), ("b", 2), ("c", 5), ("d", 1)], 4) == [["a", "b"], ["c"], ["d"]]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"_part={d}" for (d,) in con.execute("SELECT DISTINCT md5(branch) FROM people").fetchall()
     )  # five parts, one file each

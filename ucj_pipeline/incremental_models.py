@@ -68,7 +68,7 @@ class IncrementalRun:
 PART = "_part"  # the folder of one group's rows: `_part=<md5 of its changes_by value>/data_0.parquet`
 PART_FILE = "data_0.parquet"
 EMPTY = "_part=empty"
-PARTS_PER_WRITE = 15  # parts a full run writes in one COPY (each part it has open holds buffers in memory)  # a model without rows keeps one empty part, so that its columns stay readable
+ROWS_PER_WRITE = 5_000_000  # rows of the parts a full run writes in one COPY (each open part holds buffers)  # a model without rows keeps one empty part, so that its columns stay readable
 
 
 def read_parts(folder: Path) -> str:
@@ -179,19 +179,19 @@ def _digest(by: str) -> str:
 
 def _write_all_parts(con: duckdb.DuckDBPyConnection, folder: Path, by: str) -> None:
     """A full run: every part written into a scratch folder, which then replaces the model's folder. The parts are
-    written PARTS_PER_WRITE at a time: DuckDB holds buffers for every part a COPY has open, beyond what its memory
-    limit can spill (the 120 parts of 62 M rows in one COPY ran out of 768 MB; 15 at a time did not)."""
+    written a batch of about ROWS_PER_WRITE rows at a time: DuckDB holds buffers for every part a COPY has open,
+    beyond what its memory limit can spill (the 120 parts of 62 M rows in one COPY ran out of 768 MB; 15 parts,
+    5.3 M rows, did not)."""
     scratch = folder.with_name(f"{scratch_prefix()}{folder.name}")
     shutil.rmtree(scratch, ignore_errors=True)
-    digests = [d for (d,) in con.execute(f"SELECT DISTINCT {_digest(by)} FROM recomputed ORDER BY 1").fetchall()]
-    for start in range(0, len(digests), PARTS_PER_WRITE):
-        these = [d for d in digests[start : start + PARTS_PER_WRITE] if d is not None]
-        unkeyed = f" OR {_digest(by)} IS NULL" if None in digests[start : start + PARTS_PER_WRITE] else ""
+    sizes = con.execute(f"SELECT {_digest(by)}, count(*) FROM recomputed GROUP BY 1 ORDER BY 1").fetchall()
+    for batch in _batches(sizes, ROWS_PER_WRITE):
+        unkeyed = f" OR {_digest(by)} IS NULL" if None in batch else ""
         con.execute(
-            f"COPY (SELECT *, {_digest(by)} AS {PART} FROM recomputed WHERE list_contains($parts::VARCHAR[], {_digest(by)})"
-            f"{unkeyed}) TO {sql_string(scratch)} (FORMAT parquet, PARTITION_BY ({PART}), COMPRESSION zstd, "
-            "OVERWRITE_OR_IGNORE)",
-            {"parts": these},
+            f"COPY (SELECT *, {_digest(by)} AS {PART} FROM recomputed WHERE list_contains($parts::VARCHAR[], "
+            f"{_digest(by)}){unkeyed}) TO {sql_string(scratch)} (FORMAT parquet, PARTITION_BY ({PART}), "
+            "COMPRESSION zstd, OVERWRITE_OR_IGNORE)",
+            {"parts": [d for d in batch if d is not None]},
         )
     scratch.mkdir(exist_ok=True)  # no rows, no part: `_count` adds the empty one
     replaced = folder.with_name(f"{scratch_prefix()}{folder.name}.replaced")
@@ -199,6 +199,19 @@ def _write_all_parts(con: duckdb.DuckDBPyConnection, folder: Path, by: str) -> N
         folder.rename(replaced)  # a crash from here to the next line leaves no folder: the next run runs in full
     scratch.rename(folder)
     shutil.rmtree(replaced, ignore_errors=True)
+
+
+def _batches(sizes: list[tuple[str | None, int]], rows: int) -> list[list[str | None]]:
+    """Consecutive parts, (digest, rows) each, in batches of at most `rows` rows (a larger part alone)."""
+    batches: list[list[str | None]] = []
+    total = rows
+    for digest, count in sizes:
+        if total + count > rows:
+            batches.append([])
+            total = 0
+        batches[-1].append(digest)
+        total += count
+    return batches
 
 
 def _rewrite_part(con: duckdb.DuckDBPyConnection, part: Path, by: str, key: str, digest: str) -> None:
