@@ -67,8 +67,8 @@ class IncrementalRun:
 
 PART = "_part"  # the folder of one group's rows: `_part=<md5 of its changes_by value>/data_0.parquet`
 PART_FILE = "data_0.parquet"
-EMPTY = "_part=empty"
-ROWS_PER_WRITE = 5_000_000  # rows of the parts a full run writes in one COPY (each open part holds buffers)  # a model without rows keeps one empty part, so that its columns stay readable
+EMPTY = "_part=empty"  # a model without rows keeps one empty part, so that its columns stay readable
+ROWS_PER_WRITE = 5_000_000  # rows of the parts a full run writes in one COPY (each open part holds buffers)
 
 
 def read_parts(folder: Path) -> str:

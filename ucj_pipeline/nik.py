@@ -69,8 +69,7 @@ def encoded_birth_date(nik: pl.Expr) -> pl.Expr:
     The two-digit year is read in the 2000s: 2000 is a leap year, so 29 February is accepted exactly when it
     exists in some century. The century is irrelevant to the rule, which only asks for a real date.
     """
-    day = encoded_day(nik)
-    day = pl.when(day > 40).then(day - 40).otherwise(day)
+    day, _, _ = encoded_date_digits(nik)
     text = day.cast(pl.String).str.zfill(2) + nik.str.slice(8, 2) + pl.lit("20") + nik.str.slice(10, 2)
     return text.str.to_date("%d%m%Y", strict=False)
 
