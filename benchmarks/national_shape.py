@@ -1,6 +1,6 @@
 """Benchmark of the national shape: every branch of the registry, skewed file sizes, three contenders in one run.
 
-    python benchmarks/national_shape.py [--rows 2000000] [--branches 120] [--snapshots 1] [--skew 0.8]
+    python benchmarks/national_shape.py [--rows 2000000] [--branches 120] [--snapshots 1] [--skew 0.8] [--repeat 3]
 
 Generates about N rows of synthetic extracts for the registry's branches (each branch's size follows the worker
 base of the regencies it serves, times a log-normal factor, so the largest file is several times the median),
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -200,6 +201,21 @@ def same_work_command(files: list[str], work: Path) -> list[str]:
     return [sys.executable, "-c", SAME_WORK, json.dumps(args)]
 
 
+def fresh_landing(extracts: Path, landing: Path) -> list[str]:
+    """The generated files, hard-linked into an empty landing folder (`ucj run` moves what it ingests into its
+    archive; the generated files stay for the next repetition)."""
+    landing.mkdir(parents=True, exist_ok=True)
+    for path in sorted(extracts.iterdir()):
+        os.link(path, landing / path.name)
+    return sorted(str(p) for p in landing.iterdir())
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the newest snapshot, all branches")
@@ -207,45 +223,64 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=1, choices=range(1, len(MONTH_ENDS) + 1))
     parser.add_argument("--skew", type=float, default=0.3, help="sigma of the log-normal branch size factor")
     parser.add_argument("--work-dir", type=Path, default=None, help="keep the files here (default: a temp dir)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="time the three contenders this many times, in turn (the machine's "
+        "speed varies by 15 %% from one run to the next: the ratios of the medians are steadier)"
+    )  # fmt: skip
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        home = (args.work_dir or Path(tmp)).resolve()
-        landing, later, floor = home / "landing", home / "later", home / "floor"
-        for folder in (landing, later, floor):
+        work = (args.work_dir or Path(tmp)).resolve()
+        extracts, later = work / "extracts", work / "later"
+        for folder in (extracts, later):
             folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        shape = generate(landing, later, args.rows, args.branches, args.snapshots, args.skew)
-        files = sorted(str(p) for p in landing.iterdir())
-        size = sum(Path(f).stat().st_size for f in files) / 1e6
+        shape = generate(extracts, later, args.rows, args.branches, args.snapshots, args.skew)
+        size = sum(p.stat().st_size for p in extracts.iterdir()) / 1e6
         print(f"generated {shape['rows']:,} rows in {shape['files']} files ({size:,.0f} MB) in "
               f"{time.perf_counter() - start:.0f} s; rows per branch: smallest {shape['smallest']:,}, median "
               f"{shape['median']:,}, largest {shape['largest']:,} ({shape['largest'] / shape['median']:.1f}x the "
               "median)", flush=True)  # fmt: skip
 
-        env = {**os.environ, "UCJ_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
-        env.pop("UCJ_PSEUDONYM_KEY", None)  # the development key, as the floor uses
-        results = {}
-
-        def contender(name: str, command: list[str]) -> None:  # each figure printed as soon as it is known
-            results[name] = run_child(command, env)[:2]
-            print(f"  {name}: {results[name][0]:.1f} s, peak {results[name][1]:.0f} MiB", flush=True)
-
-        contender("arithmetic alone", [sys.executable, "-c", ARITHMETIC, *files])
-        contender("same work, bare DuckDB", same_work_command(files, floor))
         ucj = str(Path(sys.executable).parent / "ucj")
-        contender("ucj run", [ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()])
-        for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country
-            path.rename(landing / path.name)
+        results: dict[str, list[tuple[float, float]]] = {}
+
+        def contender(name: str, command: list[str], env: dict[str, str]) -> None:  # printed as soon as known
+            results.setdefault(name, []).append(run_child(command, env)[:2])
+            print(f"  {name}: {results[name][-1][0]:.1f} s, peak {results[name][-1][1]:.0f} MiB", flush=True)
+
+        for repetition in range(args.repeat):  # each contender in turn, so that a slow spell hits every one
+            home = work / f"home{repetition}" if args.repeat > 1 else work
+            shutil.rmtree(home / "landing", ignore_errors=True)
+            files = fresh_landing(extracts, home / "landing")
+            env = {**os.environ, "UCJ_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
+            env.pop("UCJ_PSEUDONYM_KEY", None)  # the development key, as the floor uses
+            if args.repeat > 1:
+                print(f"repetition {repetition + 1} of {args.repeat}", flush=True)
+            contender("arithmetic alone", [sys.executable, "-c", ARITHMETIC, *files], env)
+            floor = home / "floor"
+            shutil.rmtree(floor, ignore_errors=True)
+            floor.mkdir(parents=True)
+            contender("same work, bare DuckDB", same_work_command(files, floor), env)
+            contender("ucj run", [ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], env)
+        for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country (the last home)
+            os.link(path, home / "landing" / path.name)
         published = home / "warehouse" / "ucj.duckdb"  # what BI tools read: swapped in after its checks
         incremental = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env, watch=published)
         nothing_new = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env)[:2]
 
-    floor_s, arith_s = results["same work, bare DuckDB"][0], results["arithmetic alone"][0]
-    print(f"\nrows {shape['rows']:,}   files {shape['files']}   branches {args.branches}   snapshots {args.snapshots}")
+    seconds = {name: median([s for s, _ in runs]) for name, runs in results.items()}
+    floor_s, arith_s = seconds["same work, bare DuckDB"], seconds["arithmetic alone"]
+    print(f"\nrows {shape['rows']:,}   files {shape['files']}   branches {args.branches}   snapshots {args.snapshots}"
+          + (f"   medians of {args.repeat} runs each" if args.repeat > 1 else ""))  # fmt: skip
     print(f"{'contender':<26}{'seconds':>9}{'peak MiB':>10}{'/ same work':>13}{'/ arithmetic':>14}")
-    for name, (seconds, peak) in results.items():
-        print(f"{name:<26}{seconds:>9.1f}{peak:>10.0f}{seconds / floor_s:>12.1f}x{seconds / arith_s:>13.1f}x")
+    for name, runs in results.items():
+        peak = max(p for _, p in runs)
+        print(f"{name:<26}{seconds[name]:>9.1f}{peak:>10.0f}{seconds[name] / floor_s:>12.1f}x"
+              f"{seconds[name] / arith_s:>13.1f}x")  # fmt: skip
+    if args.repeat > 1:
+        ratios = [u / f for (u, _), (f, _) in zip(results["ucj run"], results["same work, bare DuckDB"], strict=True)]
+        print(f"ucj run / same work, run by run: {', '.join(f'{r:.2f}x' for r in ratios)}")
     print(f"\nincremental: one branch ({shape['median_branch']}) delivers a new snapshot into the lake that holds the "
           f"country: ucj.duckdb swapped in after {incremental[3]:.1f} s, `ucj run` done (report, Data Docs) in "
           f"{incremental[0]:.1f} s (peak {incremental[1]:.0f} MiB)")  # fmt: skip
