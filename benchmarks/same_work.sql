@@ -61,7 +61,8 @@ COPY (
     SELECT
         branch_code,
         $as_of::DATE AS snapshot_date,
-        sha256($hmac_opad || unhex(sha256($hmac_ipad || encode(nik)))) AS participant_key,
+        ('0x' || left(sha256($hmac_opad || unhex(sha256($hmac_ipad || encode(nik)))), 30))::UHUGEINT::DECIMAL(38, 0)
+            AS participant_key,  -- the HMAC's first 120 bits, as ingest keeps it
         sex,
         CASE WHEN date_sub('year', birth_date, $as_of) < 25 THEN '15-24'
              WHEN date_sub('year', birth_date, $as_of) < 35 THEN '25-34'

@@ -27,6 +27,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "INTEGER": pa.int32(),
     "BOOLEAN": pa.bool_(),
     "DOUBLE": pa.float64(),
+    "DECIMAL(38, 0)": pa.decimal128(38, 0),
     "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
 }
 TESTS = ("not_null", "unique", "accepted_values", "accepted_range", "relationships")

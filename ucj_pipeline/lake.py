@@ -15,6 +15,7 @@ No personal data is ever written here: the NIK is a keyed hash, names and birth 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ucj_pipeline import home_lock
 from ucj_pipeline.column_contract import contract
 from ucj_pipeline.leftovers import written_atomically
+from ucj_pipeline.pseudonymise import KEY_TYPE, key_from_hex_sql
 from ucj_pipeline.reference_data import REFERENCE_TABLES
 from ucj_pipeline.sql_text import sql_string
 
@@ -77,10 +80,59 @@ def has_files(lake: Path, table: str) -> bool:
 
 
 def table_sql(lake: Path, name: str) -> str:
-    """A DuckDB table expression reading a lake table: a reference table's file, or every file of an ingest table."""
+    """A DuckDB table expression reading a lake table: a reference table's file, or every file of an ingest table.
+    Snapshot files from before numeric participant keys are read with their keys made numeric (`hex_keyed`)."""
     if name in REFERENCE_TABLES:
         return f"read_parquet({sql_string(reference_path(lake, name))})"
-    return f"read_parquet({sql_string(source_glob(lake, name))}, hive_partitioning = false, union_by_name = true)"
+    files = f"read_parquet({sql_string(source_glob(lake, name))}, hive_partitioning = false, union_by_name = true)"
+    if name == PARTICIPANT_SNAPSHOTS and hex_keyed(lake):
+        # Old and new files together are read as text (hex digits, or the number's digits): both become the number.
+        key = f"CAST({KEY_COLUMN} AS VARCHAR)"
+        number = f"CASE WHEN length({key}) = 64 THEN {key_from_hex_sql(key)} ELSE CAST({key} AS {KEY_TYPE}) END"
+        return f"(SELECT * REPLACE ({number} AS {KEY_COLUMN}) FROM {files})"
+    return files
+
+
+KEY_COLUMN = "participant_key"
+
+
+def hex_keyed(lake: Path) -> list[Path]:
+    """The snapshot files whose participant keys are 64 hex digits, as ingest wrote them before the key became a
+    number (`pseudonymise.participant_key_sql`), found by their Parquet footers."""
+    return [path for path in sorted((lake / PARTICIPANT_SNAPSHOTS).glob("*/*/*.parquet")) if _hex_keyed_file(path)]
+
+
+def _hex_keyed_file(path: Path) -> bool:
+    try:
+        return pa.types.is_string(pq.read_schema(path).field(KEY_COLUMN).type)
+    except FileNotFoundError:  # replaced, or removed, since the folder was listed
+        return False
+
+
+def upgrade_hex_keys(lake: Path, home: Path, wait_seconds: float, say: Callable[[str], None]) -> int:
+    """Rewrite each hex-keyed snapshot file with numeric keys (the hex's first 120 bits, as ingest now computes
+    them), once, holding its branch's ingest lock (an ingest never replaces the file meanwhile), atomically (a run
+    that dies between two files leaves the rest for the next one; a reader sees the old file or the new one, and
+    `table_sql` reads both alike). Everything else in the file stays as it was, its `stored_snapshot_id` too.
+    Returns how many files it rewrote."""
+    import duckdb
+
+    rewritten = 0
+    for path in hex_keyed(lake):
+        branch = path.parent.parent.name.removeprefix("branch_code=")
+        if not branch.isalnum():  # not a folder ingest writes: read as it is (`table_sql`), left alone
+            continue
+        with home_lock.branch_alone(home, branch, wait_seconds, say):
+            if not _hex_keyed_file(path):  # replaced by a new delivery meanwhile
+                continue
+            with duckdb.connect() as con, written_atomically(path) as tmp:
+                con.execute("SET python_enable_replacements = false")
+                con.execute(
+                    f"COPY (SELECT * REPLACE ({key_from_hex_sql(KEY_COLUMN)} AS {KEY_COLUMN}) FROM "
+                    f"read_parquet({sql_string(path)})) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+                )
+        rewritten += 1
+    return rewritten
 
 
 def reference_path(lake: Path, name: str) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ucj_pipeline.pseudonymise import hmac_sql
+from ucj_pipeline.pseudonymise import participant_key_sql
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 PROGRAMS = ("JKK", "JKM", "JHT", "JP", "JKP")  # the contract's programmes
@@ -88,7 +88,7 @@ def prepare_params(snapshot_date: date) -> dict:
 PARTICIPANT_COLUMNS = {
     "branch_code": "$branch_code",
     "snapshot_date": "$snapshot_date",
-    "participant_key": hmac_sql("nik"),
+    "participant_key": participant_key_sql("nik"),
     "sex": "sex",
     "age_band": "CASE WHEN age_years < 25 THEN '15-24' WHEN age_years < 35 THEN '25-34' WHEN age_years < 45 THEN "
     "'35-44' WHEN age_years < 55 THEN '45-54' WHEN age_years < 65 THEN '55-64' ELSE '65+' END",

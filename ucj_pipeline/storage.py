@@ -8,7 +8,7 @@ beside the target, then a rename), and the published file is built aside, checke
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,6 +36,11 @@ class Storage:
         if name in lake.SCHEMAS:
             return lake.table_sql(self.paths.lake, name)
         raise KeyError(f"no table {name} in the lake")
+
+    def upgrade_lake(self, wait_seconds: float, say: Callable[[str], None]) -> int:
+        """Bring lake files written by older versions to today's format, once (`lake.upgrade_hex_keys`); how many
+        files were rewritten."""
+        return lake.upgrade_hex_keys(self.paths.lake, self.paths.home, wait_seconds, say)
 
     def model_session(self, as_of_date: date) -> ModelSession:
         """One DuckDB for running models over what the lake holds, in a row (`with storage.model_session(d) as s:
