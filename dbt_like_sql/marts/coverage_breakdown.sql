@@ -2,14 +2,17 @@
 -- the reporting date, so "workers funded by the regional budget (APBD) in Enrekang" is a single filter.
 -- materialized: table
 -- publish: marts.coverage_breakdown
-with covered as (
+with cells as (
+    -- The people counted once, in their finest cells: the three levels below add these up (one pass over the
+    -- national de-duplication, where grouping its rows by each level read them three times).
     select
         regency_code,
-        left(regency_code, 2) as province_code,
         segment,
         funding_source,
-        coalesce(category, 'UNSPECIFIED') as category
+        coalesce(category, 'UNSPECIFIED') as category,
+        count(*) as covered_workers
     from int_covered_workers
+    group by all
 ),
 
 grouped as (
@@ -23,8 +26,8 @@ grouped as (
         segment,
         funding_source,
         category,
-        count(*) as covered_workers
-    from covered
+        sum(covered_workers)::bigint as covered_workers
+    from (select *, left(regency_code, 2) as province_code from cells)
     group by grouping sets (
         (regency_code, province_code, segment, funding_source, category),
         (province_code, segment, funding_source, category),
