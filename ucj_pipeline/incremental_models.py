@@ -132,7 +132,15 @@ def _bring_up_to_date(
         f"CREATE TEMP TABLE affected AS SELECT {key} FROM {source} WHERE {by} IN (SELECT grp FROM changed) "
         f"UNION SELECT {key} FROM {previous} WHERE {by} IN (SELECT grp FROM changed)"
     )
-    con.execute(f"CREATE TEMP TABLE affected_input AS SELECT * FROM {source} SEMI JOIN affected USING ({key})")
+    # The affected keys' input rows, in two passes: which groups hold any of them (reading two columns of every
+    # row), then their rows from those groups alone, named as constants, so that DuckDB skips the other groups'
+    # files by their statistics. One pass read every column of every row: 2.6 s at 62 M rows, against 1.1 s.
+    holding = con.execute(f"SELECT DISTINCT {by} FROM {source} SEMI JOIN affected USING ({key})").fetchall()
+    held = " OR ".join(f"{by} = {sql_string(str(g))}" if g is not None else f"{by} IS NULL" for (g,) in holding)
+    con.execute(
+        f"CREATE TEMP TABLE affected_input AS SELECT * FROM (SELECT * FROM {source} WHERE {held or 'false'}) "
+        f"SEMI JOIN affected USING ({key})"
+    )
     con.execute(f"CREATE TEMP TABLE recomputed AS {_with_source(sql, source, 'affected_input')}")
     # Every part that holds an affected key now, or will: rewritten without them, plus their new rows. A key's
     # stored row came from a group that held the key before: a changed group, or an unchanged one, which holds it
