@@ -281,6 +281,9 @@ class ModelSession:
             if model.incremental is not None:
                 version = stored_state_version(model, self._models)
                 kept = run_incremental(con, model.sql, model.incremental, target, version)
+                # The one file it was stored in as a table, before it was kept incrementally (homes from before
+                # then): read by nothing, and as large as all its parts.
+                lake.model_path(self._lake, model.name).unlink(missing_ok=True)
                 return ModelRun(kept.row_count, columns, target, kept.groups_changed, kept.keys_recomputed)
             with written_atomically(target) as tmp:
                 [(count,)] = con.execute(

@@ -1,6 +1,6 @@
 """A lake written before the participant key became a number: its snapshot files hold 64 hex digits. Read beside new
 files, the same person is one person; the next refresh rewrites the old files once, with the keys ingest computes
-now, and the figures do not move."""
+now, and the figures do not move. The file the de-duplication was stored in before it was kept incrementally goes."""
 
 import hashlib
 import hmac
@@ -59,7 +59,11 @@ def test_hex_keyed_snapshots_count_as_the_same_people_and_are_rewritten_once(tmp
         keys = {r[0] for r in con.execute(f"SELECT participant_key FROM {snapshots}").fetchall()}
     assert keys == {participant_key(n, DEV_KEY.encode()) for n in palopo + makassar}
 
+    table_era = lake.model_path(tmp_path / "lake", "int_covered_workers")  # before the model was incremental
+    table_era.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.sql(f"COPY (SELECT 1 AS participant_key) TO '{table_era}' (FORMAT parquet)")
     refresh = materialize([*reference_assets, sql_models], instance=instance, resources=resources, tags=AS_OF)
+    assert not table_era.exists()
     [covered] = [
         e for e in refresh.get_asset_materialization_events() if e.asset_key == AssetKey("int_covered_workers")
     ]
