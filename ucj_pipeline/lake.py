@@ -39,6 +39,7 @@ EXTRACT_FILES = "extract_files"
 ROW_ISSUES = "row_issues"
 REFERENCE = "reference"
 MODELS = "models"
+KEY_COLUMN = "participant_key"  # participant_snapshots' pseudonymised NIK
 HISTORY = "history"  # kept across runs and rebuilds of the published file: never deleted by the pipeline
 
 # The tables ingest and the reference assets write; their columns, order and types are the column contract's.
@@ -93,9 +94,6 @@ def table_sql(lake: Path, name: str) -> str:
     return files
 
 
-KEY_COLUMN = "participant_key"
-
-
 def hex_keyed(lake: Path) -> list[Path]:
     """The snapshot files whose participant keys are 64 hex digits, as ingest wrote them before the key became a
     number (`pseudonymise.participant_key_sql`), found by their Parquet footers."""
@@ -125,12 +123,10 @@ def upgrade_hex_keys(lake: Path, home: Path, wait_seconds: float, say: Callable[
         with home_lock.branch_alone(home, branch, wait_seconds, say):
             if not _hex_keyed_file(path):  # replaced by a new delivery meanwhile
                 continue
-            with duckdb.connect() as con, written_atomically(path) as tmp:
+            with duckdb.connect() as con:
                 con.execute("SET python_enable_replacements = false")
-                con.execute(
-                    f"COPY (SELECT * REPLACE ({key_from_hex_sql(KEY_COLUMN)} AS {KEY_COLUMN}) FROM "
-                    f"read_parquet({sql_string(path)})) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
-                )
+                numeric = f"SELECT * REPLACE ({key_from_hex_sql(KEY_COLUMN)} AS {KEY_COLUMN}) FROM read_parquet($path)"
+                copy_to_parquet(con, numeric, {"path": str(path)}, path)
         rewritten += 1
     return rewritten
 
