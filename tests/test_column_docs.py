@@ -52,10 +52,13 @@ def test_marts_show_column_lineage_back_to_the_lake():
         spec.key.to_user_string(): spec.metadata.get("dagster/column_lineage")
         for spec in defs.resolve_all_asset_specs()
     }
+    counts = AssetKey("int_covered_worker_counts"), "covered_workers"
     coverage = lineage["coverage_regency"].deps_by_column["covered_workers"]
-    assert {(d.asset_key, d.column_name) for d in coverage} >= {(AssetKey("int_covered_workers"), "participant_key")}
+    assert {(d.asset_key, d.column_name) for d in coverage} == {counts}
+    counted = lineage["int_covered_worker_counts"].deps_by_column["covered_workers"]
+    assert {(d.asset_key, d.column_name) for d in counted} == {(AssetKey("int_covered_workers"), "participant_key")}
     pct = {(d.asset_key, d.column_name) for d in lineage["coverage_regency"].deps_by_column["coverage_pct"]}
-    assert (AssetKey("int_covered_workers"), "participant_key") in pct
+    assert counts in pct
     assert any(key == AssetKey("stg_worker_bases") for key, _ in pct)
     staged = lineage["stg_participant_snapshots"].deps_by_column["is_covered"]
     assert {d.column_name for d in staged} == {"status", "has_jkk", "has_jkm"}

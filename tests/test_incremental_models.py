@@ -4,9 +4,12 @@ With `changes_marked_by` it compares the groups' markers (the id of the write th
 rows: a group rewritten under a new marker is recomputed, and the rows a group without markers holds (a lake from
 before markers) are still compared whole."""
 
+import hashlib
+
 import duckdb
 import pytest
 
+import ucj_pipeline.incremental_models as engine
 from ucj_pipeline.incremental_models import Incremental, read_parts, run_incremental
 
 SQL = "select person, branch, enrolled from people qualify row_number() over (partition by person order by enrolled desc, branch) = 1"
@@ -85,3 +88,78 @@ def test_a_full_run_writes_its_parts_a_few_at_a_time(tmp_path, monkeypatch):
     con.execute("UPDATE people SET enrolled = 20, written_as = 'C2' WHERE branch = 'C'")
     second, kept, full = refresh(con, folder)
     assert second.groups_changed == 1 and kept == full
+
+
+COUNTS = "select branch, enrolled, count(*) as people from covered group by all"
+BY_PART = Incremental(unique_key=None, changes_by="branch", source="covered")
+
+
+def count_by_part(con, covered, counts):
+    """The counts model kept part by part over the parts of `covered`, and its SQL run on all of them."""
+    con.execute(f"CREATE OR REPLACE VIEW covered AS FROM {read_parts(covered)}")
+    run = run_incremental(con, COUNTS, BY_PART, counts, "v1", covered)
+    kept = con.execute(f"SELECT * FROM {read_parts(counts)} ORDER BY ALL").fetchall()
+    full = con.execute(f"SELECT * FROM ({COUNTS}) ORDER BY ALL").fetchall()
+    con.execute("DROP TABLE IF EXISTS recomputed")
+    return run, kept, full
+
+
+def test_a_model_kept_part_by_part_recounts_the_rewritten_parts_alone(tmp_path):
+    covered, counts = tmp_path / "covered", tmp_path / "counts"
+    con = connection([("p1", "A", 1, "a1"), ("p2", "A", 1, "a1"), ("p3", "B", 1, "b1"), ("p4", "C", 2, "c1")])
+    refresh(con, covered)
+    first, kept, full = count_by_part(con, covered, counts)
+    assert first.groups_changed is None and kept == full == [("A", 1, 2), ("B", 1, 1), ("C", 2, 1)]
+    assert sorted(p.name for p in counts.iterdir()) == sorted(p.name for p in covered.iterdir())  # mirrored parts
+
+    unchanged, kept, full = count_by_part(con, covered, counts)
+    assert unchanged.groups_changed == 0 and kept == full
+
+    # B's new snapshot: p2 moves there (a later enrolment) and p3 leaves; C's part is not rewritten.
+    c_part = counts / f"_part={hashlib.md5(b'C').hexdigest()}"
+    c_file = (c_part / "data_0.parquet").stat().st_ino
+    con.execute("DELETE FROM people WHERE branch = 'B'")
+    con.execute("INSERT INTO people VALUES ('p2', 'B', 5, 'b2')")
+    refresh(con, covered)
+    second, kept, full = count_by_part(con, covered, counts)
+    assert second.groups_changed == 2 and kept == full == [("A", 1, 1), ("B", 5, 1), ("C", 2, 1)]
+    assert (c_part / "data_0.parquet").stat().st_ino == c_file  # read and written again: neither
+
+    # C's people all gone: its part goes from the input, and from the counts.
+    con.execute("DELETE FROM people WHERE branch = 'C'")
+    refresh(con, covered)
+    third, kept, full = count_by_part(con, covered, counts)
+    assert third.groups_changed == 1 and kept == full and not c_part.exists()
+
+    # Everyone gone: the counts keep their columns, with no rows.
+    con.execute("DELETE FROM people")
+    refresh(con, covered)
+    emptied, kept, full = count_by_part(con, covered, counts)
+    assert emptied.row_count == 0 and kept == full == []
+    assert [p.name for p in counts.iterdir()] == ["_part=empty"]
+
+    # A crash after the first part was rewritten, before the list of parts read was written: the next run is full.
+    con.execute("INSERT INTO people VALUES ('p9', 'D', 1, 'd1')")
+    refresh(con, covered)
+    (counts.with_name("counts.groups.parquet")).unlink()
+    after_crash, kept, full = count_by_part(con, covered, counts)
+    assert after_crash.groups_changed is None and kept == full == [("D", 1, 1)]
+
+
+@pytest.mark.parametrize(
+    "sql, why",
+    [
+        ("select branch, count(*) over () as n from covered", "window"),
+        ("select branch, count(*) as n from covered group by 1", "group by it by name"),
+        ("select enrolled, count(*) as n from covered group by all", "group by it by name"),
+        ("select upper(branch) as branch, count(*) as n from covered group by all", "group by it by name"),
+        ("select branch, count(*) as n from covered group by branch limit 5", "limit"),
+        ("select branch, count(*) as n from (select * from covered) group by all", "subquery"),
+        ("with c as (select * from covered) select branch, count(*) as n from c group by all", "subquery"),
+    ],
+)
+def test_a_model_kept_part_by_part_must_keep_each_part_to_itself(sql, why):
+    engine.check_part_by_part("select branch, count(*) as n from covered group by branch", "branch")
+    engine.check_part_by_part("select branch, enrolled, count(*) as n from covered group by all", "branch")
+    with pytest.raises(ValueError, match=why):
+        engine.check_part_by_part(sql, "branch")

@@ -31,16 +31,32 @@ The table is one Parquet part per `changes_by` value of its rows, so an update r
 affected key. The stored fingerprints are removed before the first part is rewritten and written again after the
 last (atomically): a crash in between leaves no fingerprints, and the next run is a full one. A full run writes every
 part into a scratch folder that then replaces the model's folder.
+
+A model declared with `changes_by` and no `unique_key`
+
+    -- materialized: incremental
+    -- changes_by: branch_code
+
+is kept *part by part*: it reads one incremental model stored in parts by the same column, and groups by that column
+(`group by all` selecting it, or `group by branch_code, ...`; no window, subquery or limit), so the rows of one
+`changes_by` value come from that value's input part alone: its SQL run on each part and the results put together
+equal its SQL run on the whole input. Its parts mirror its input's; a refresh compares each input part's file
+(inode, size and modification time: a rewrite is a new file, renamed into place) with the one it last read, and
+reruns its SQL on the parts rewritten since, alone. The marts then add up a few rows per cell instead of reading
+every covered person of the country (2.4 s at 62 M rows for three marts, each reading 49.6 M rows).
 """
 
 from __future__ import annotations
 
 import fcntl
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -52,10 +68,14 @@ from ucj_pipeline.sql_text import sql_string
 class Incremental:
     """How an incremental model is kept: its key, the column its changes come by, and its one input."""
 
-    unique_key: str
+    unique_key: str | None  # None: kept part by part (it groups its input, stored in parts, by `changes_by`)
     changes_by: str
     source: str
     changes_marked_by: str | None = None  # a column whose value is new whenever its group's rows are written
+
+    @property
+    def part_by_part(self) -> bool:
+        return self.unique_key is None
 
 
 @dataclass(frozen=True)
@@ -81,7 +101,7 @@ def fingerprints_path(folder: Path) -> Path:
     return folder.with_name(folder.name + ".groups.parquet")
 
 
-def _with_source(sql: str, source: str, replacement: str) -> str:
+def with_source(sql: str, source: str, replacement: str) -> str:
     """The model's SQL reading `replacement` where it reads `source`."""
     tree = sqlglot.parse_one(sql, read="duckdb")
     for table in tree.find_all(exp.Table):
@@ -91,14 +111,58 @@ def _with_source(sql: str, source: str, replacement: str) -> str:
 
 
 def run_incremental(
-    con: duckdb.DuckDBPyConnection, sql: str, how: Incremental, folder: Path, code_version: str
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    how: Incremental,
+    folder: Path,
+    code_version: str,
+    source_parts: Path | None = None,
 ) -> IncrementalRun:
     """Bring the model's parts in `folder` up to date with its `sql` over `con` (where its source is a view). Two
-    refreshes never update the parts together: the second waits for the first (a lock beside the folder)."""
+    refreshes never update the parts together: the second waits for the first (a lock beside the folder). A model
+    kept part by part also names the folder of its source's parts, which no refresh rewrites while it reads them."""
     folder.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(folder, fcntl.LOCK_EX):
+        if not how.part_by_part:
+            return _bring_up_to_date(con, sql, how, folder, code_version)
+        if source_parts is None:
+            raise ValueError(f"{folder.name}: a model kept part by part needs the folder of its source's parts")
+        with _locked(source_parts, fcntl.LOCK_SH):
+            return _bring_parts_up_to_date(con, sql, how, folder, code_version, source_parts)
+
+
+@contextmanager
+def _locked(folder: Path, mode: int) -> Iterator[None]:
+    """The lock beside a model's folder: exclusive while its parts are rewritten, shared while they are read."""
     with open(folder.with_name(folder.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the process dies
-        return _bring_up_to_date(con, sql, how, folder, code_version)
+        fcntl.flock(lock, mode)  # released when the file is closed, or the process dies
+        yield
+
+
+def check_part_by_part(sql: str, by: str) -> None:
+    """Raises ValueError unless the rows of each `by` value of the query come from its input rows of that value
+    alone: a single select, grouped by `by` (named in GROUP BY, or GROUP BY ALL with `by` selected as it is), with
+    no window, subquery, CTE or limit (each of which can mix the groups)."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    group = tree.args.get("group") if isinstance(tree, exp.Select) else None
+    mixes = [
+        what
+        for what, found in (
+            ("a window function", tree.find(exp.Window)),
+            ("a subquery or CTE", len(list(tree.find_all(exp.Select))) > 1),
+            ("a limit", tree.args.get("limit")),
+        )
+        if found
+    ]
+    selected = any(s.alias_or_name == by and isinstance(s.unalias(), exp.Column) and s.unalias().name == by
+                   for s in tree.selects)  # fmt: skip
+    grouped = group is not None and (
+        (group.args.get("all") and selected)
+        or any(isinstance(e, exp.Column) and e.name == by for e in group.expressions)
+    )
+    if mixes or not grouped or not selected:
+        why = ", ".join(mixes) or f"it must select {by} as it is and group by it by name (or GROUP BY ALL)"
+        raise ValueError(f"a model kept part by part must keep each {by} to itself: {why}")
 
 
 def _bring_up_to_date(
@@ -141,7 +205,7 @@ def _bring_up_to_date(
         f"CREATE TEMP TABLE affected_input AS SELECT * FROM (SELECT * FROM {source} WHERE {held or 'false'}) "
         f"SEMI JOIN affected USING ({key})"
     )
-    con.execute(f"CREATE TEMP TABLE recomputed AS {_with_source(sql, source, 'affected_input')}")
+    con.execute(f"CREATE TEMP TABLE recomputed AS {with_source(sql, source, 'affected_input')}")
     # Every part that holds an affected key now, or will: rewritten without them, plus their new rows. A key's
     # stored row came from a group that held the key before: a changed group, or an unchanged one, which holds it
     # still (its rows are as they were). So the groups of the affected keys' input rows and the changed groups hold
@@ -239,6 +303,69 @@ def _rewrite_part(con: duckdb.DuckDBPyConnection, part: Path, by: str, key: str,
         shutil.rmtree(part.parent)
     elif (part.parent.parent / EMPTY).exists():
         shutil.rmtree(part.parent.parent / EMPTY)
+
+
+def _bring_parts_up_to_date(
+    con: duckdb.DuckDBPyConnection, sql: str, how: Incremental, folder: Path, code_version: str, source_parts: Path
+) -> IncrementalRun:
+    """A model kept part by part: its SQL on each input part rewritten since the last refresh (or on every part)."""
+    by, source = how.changes_by, how.source
+    inputs = _part_files(source_parts, code_version)  # looked at before they are read: a part rewritten in between
+    stored = fingerprints_path(folder)  # is read anew by the next refresh
+    previous = {}
+    if folder.is_dir() and stored.exists():
+        read = con.execute(f"SELECT * FROM read_parquet({sql_string(stored)})")
+        names = [column[0] for column in read.description]
+        previous = {row[0]: dict(zip(names, row, strict=True)) for row in read.fetchall()}
+    if not previous or any(row["code_version"] != code_version for row in previous.values()):
+        con.execute(f"CREATE TEMP TABLE recomputed AS {sql}")
+        _write_all_parts(con, folder, by)
+        _write_part_files(con, stored, inputs)
+        return IncrementalRun(_count(con, folder), None, None)
+    changed = sorted(part for part in inputs.keys() | previous.keys() if inputs.get(part) != previous.get(part))
+    if not changed:
+        return IncrementalRun(_count(con, folder), 0, None)
+    stored.unlink()  # as above: until the new file list is written, a crash makes the next run a full one
+    for part in changed:
+        target = folder / part / PART_FILE
+        if part not in inputs:  # its rows are gone from the input
+            shutil.rmtree(target.parent, ignore_errors=True)
+            continue
+        one_part = sql_string(source_parts / part / PART_FILE)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW one_part AS FROM read_parquet({one_part}, hive_partitioning = false)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with written_atomically(target) as tmp:
+            [(count,)] = con.execute(
+                f"COPY ({with_source(sql, source, 'one_part')}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+            ).fetchall()
+        if not count:
+            shutil.rmtree(target.parent)
+    if any(p.parent.name != EMPTY for p in folder.glob("*/*.parquet")):
+        shutil.rmtree(folder / EMPTY, ignore_errors=True)
+    else:  # no rows left: `_count` keeps an empty part of the model's columns
+        con.execute(f"CREATE OR REPLACE TEMP VIEW one_part AS FROM {source} LIMIT 0")
+        con.execute(f"CREATE TEMP TABLE recomputed AS {with_source(sql, source, 'one_part')}")
+    _write_part_files(con, stored, inputs)
+    return IncrementalRun(_count(con, folder), len(changed), None)
+
+
+def _part_files(source_parts: Path, code_version: str) -> dict[str, dict]:
+    """Each part of a stored model: the file it is now (a rewrite renames a new file into place)."""
+    found = {}
+    for file in sorted(source_parts.glob(f"*/{PART_FILE}")):
+        seen = file.stat()
+        found[file.parent.name] = {"part": file.parent.name, "inode": seen.st_ino, "size": seen.st_size,
+                                   "modified_ns": seen.st_mtime_ns, "code_version": code_version}  # fmt: skip
+    return found
+
+
+def _write_part_files(con: duckdb.DuckDBPyConnection, stored: Path, inputs: dict[str, dict]) -> None:
+    schema = pa.schema([("part", pa.string()), ("inode", pa.uint64()), ("size", pa.int64()),
+                        ("modified_ns", pa.int64()), ("code_version", pa.string())])  # fmt: skip
+    con.register("part_files", pa.Table.from_pylist(list(inputs.values()), schema=schema))
+    with written_atomically(stored) as tmp:
+        con.execute(f"COPY part_files TO {sql_string(tmp)} (FORMAT parquet)")
+    con.unregister("part_files")
 
 
 def _count(con: duckdb.DuckDBPyConnection, folder: Path) -> int:

@@ -8,7 +8,8 @@ says what one row is; directives in it say how it is materialised and where it i
 
 `view` models are inlined into the models that read them; `table` models are rewritten by every run;
 `incremental` models (with `-- unique_key:`, `-- changes_by:` and optionally `-- changes_marked_by:`) recompute only
-the keys a change of their input can touch (`ucj_pipeline.incremental_models`); `history`
+the keys a change of their input can touch, and those with `-- changes_by:` alone, which group an incremental model
+by that column, only the parts of it rewritten since (`ucj_pipeline.incremental_models`); `history`
 models compute the rows of the reporting date only, and each run writes them to a file of their own for that date
 (a re-run of the date replaces it; other dates are never touched), so readers see every date ever run.
 
@@ -152,6 +153,7 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
             raise ValueError(f"{model.path}: reads unknown table(s) {', '.join(unknown)}")
         if model.publish_as and not model.is_stored:
             raise ValueError(f"{model.path}: a published model must be materialized as a table or a history")
+        _check_part_by_part_source(model, models)
     return models
 
 
@@ -162,9 +164,34 @@ def _incremental(path: Path, materialized: str, directives: dict, depends_on: tu
             raise ValueError(f"{path}: {', '.join(keys)} apply to incremental models only")
         return None
     marker = keys.pop("changes_marked_by", None)
-    if len(keys) != 2 or len(depends_on) != 1 or not all(v.isidentifier() for v in (*keys.values(), marker or "_")):
-        raise ValueError(f"{path}: an incremental model names its unique_key and changes_by and reads one table")
-    return Incremental(keys["unique_key"], keys["changes_by"], depends_on[0], marker)
+    if (
+        "changes_by" not in keys
+        or len(depends_on) != 1
+        or not all(v.isidentifier() for v in (*keys.values(), marker or "_"))
+    ):
+        raise ValueError(f"{path}: an incremental model names its changes_by (and unique_key) and reads one table")
+    how = Incremental(keys.get("unique_key"), keys["changes_by"], depends_on[0], marker)
+    if how.part_by_part:
+        try:
+            incremental_models.check_part_by_part(path.read_text(encoding="utf-8"), how.changes_by)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+    return how
+
+
+def _check_part_by_part_source(model: SqlModel, models: dict[str, SqlModel]) -> None:
+    """A model kept part by part reads an incremental model stored in parts by the same column."""
+    how = model.incremental
+    source = models.get(how.source) if how is not None and how.part_by_part else None
+    if (
+        how is not None
+        and how.part_by_part
+        and (source is None or source.incremental is None or source.incremental.changes_by != how.changes_by)
+    ):
+        raise ValueError(
+            f"{model.path}: a model kept part by part (changes_by, no unique_key) reads an incremental model "
+            f"kept by the same changes_by ({how.changes_by}); {how.source} is not one"
+        )
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path | None) -> None:
@@ -280,7 +307,9 @@ class ModelSession:
             target = model.stored_path(self._lake, self._as_of)
             if model.incremental is not None:
                 version = stored_state_version(model, self._models)
-                kept = run_incremental(con, model.sql, model.incremental, target, version)
+                source = self._models.get(model.incremental.source)
+                source_parts = source.stored_path(self._lake, self._as_of) if model.incremental.part_by_part else None
+                kept = run_incremental(con, model.sql, model.incremental, target, version, source_parts)
                 # The one file it was stored in as a table, before it was kept incrementally (homes from before
                 # then): read by nothing, and as large as all its parts.
                 lake.model_path(self._lake, model.name).unlink(missing_ok=True)

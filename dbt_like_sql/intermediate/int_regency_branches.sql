@@ -4,7 +4,7 @@
 with dependencies as (
     select regency_code, branch_code from stg_branch_regencies
     union
-    select distinct regency_code, branch_code from int_covered_workers
+    select distinct regency_code, branch_code from int_covered_worker_counts
 )
 
 select d.regency_code, d.branch_code, s.snapshot_state, s.current_snapshot_date

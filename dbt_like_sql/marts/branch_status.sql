@@ -3,8 +3,8 @@
 -- materialized: table
 -- publish: marts.branch_status
 with counted as (
-    select branch_code, count(*) as covered_workers_counted
-    from int_covered_workers
+    select branch_code, sum(covered_workers)::bigint as covered_workers_counted
+    from int_covered_worker_counts
     group by branch_code
 ),
 

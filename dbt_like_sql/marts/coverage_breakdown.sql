@@ -3,15 +3,14 @@
 -- materialized: table
 -- publish: marts.coverage_breakdown
 with cells as (
-    -- The people counted once, in their finest cells: the three levels below add these up (one pass over the
-    -- national de-duplication, where grouping its rows by each level read them three times).
+    -- The people counted once, in their finest cells: the three levels below add these up.
     select
         regency_code,
         segment,
         funding_source,
         coalesce(category, 'UNSPECIFIED') as category,
-        count(*) as covered_workers
-    from int_covered_workers
+        sum(covered_workers)::bigint as covered_workers
+    from int_covered_worker_counts
     group by all
 ),
 

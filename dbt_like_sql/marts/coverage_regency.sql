@@ -15,8 +15,8 @@ provinces as (
 ),
 
 covered as (
-    select regency_code, count(*) as covered_workers
-    from int_covered_workers
+    select regency_code, sum(covered_workers)::bigint as covered_workers
+    from int_covered_worker_counts
     group by regency_code
 ),
 

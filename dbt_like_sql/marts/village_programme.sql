@@ -16,15 +16,15 @@ villages as (
 ),
 
 covered as (
-    select village_code, count(*) as covered_workers
-    from int_covered_workers
+    select village_code, sum(covered_workers)::bigint as covered_workers
+    from int_covered_worker_counts
     where village_code is not null
     group by village_code
 ),
 
 without_village as (
-    select regency_code, count(*) as covered_workers
-    from int_covered_workers
+    select regency_code, sum(covered_workers)::bigint as covered_workers
+    from int_covered_worker_counts
     where village_code is null
     group by regency_code
 ),

@@ -11,9 +11,11 @@ from assets.reference_assets import reference_assets
 from assets.sql_model_assets import sql_models
 from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
 from tests.factories import HEADER, make_nik, row, write_extract
-from ucj_pipeline.sql_models import connect_for_model, project_models
+from ucj_pipeline.incremental_models import with_source
+from ucj_pipeline.sql_models import connect_for_model, project_models, topological_order
 
 MODEL = "int_covered_workers"
+COUNTS = "int_covered_worker_counts"  # kept part by part over MODEL
 MAKASSAR_CITY = "73.71"
 
 
@@ -35,8 +37,9 @@ def test_every_incremental_refresh_equals_a_full_recomputation(tmp_path):
                         raise_on_error=False, tags={AS_OF_DATE_TAG: as_of})  # fmt: skip
         refresh = materialize([*reference_assets, sql_models], instance=instance, resources=resources,
                               tags={AS_OF_DATE_TAG: as_of})  # fmt: skip
-        [event] = [e for e in refresh.get_asset_materialization_events() if e.asset_key == AssetKey(MODEL)]
-        kept = {k: v.value for k, v in event.materialization.metadata.items()}
+        events = {e.asset_key: e.materialization.metadata for e in refresh.get_asset_materialization_events()}
+        kept = {k: v.value for k, v in events[AssetKey(MODEL)].items()}
+        kept["counts_parts_changed"] = events[AssetKey(COUNTS)].get("groups_changed")
         assert_equals_full_recomputation(tmp_path / "lake", date.fromisoformat(as_of))
         seen.append(kept)
         return kept
@@ -65,6 +68,7 @@ def test_every_incremental_refresh_equals_a_full_recomputation(tmp_path):
     write_extract(landing, "MAKASSAR_20251231.csv", people(range(1, 5)), header=[h for h in HEADER if h != "PROGRAM"])
     fourth = deliver_and_refresh("2025-12-31", ["MAKASSAR"])
     assert (fourth["groups_changed"], fourth["keys_recomputed"], fourth["dagster/row_count"]) == (0, 0, 60)
+    assert fourth["counts_parts_changed"].value == 0
 
     # 5. A late file: Palopo's October snapshot arrives after November's, and changes nothing current.
     write_extract(landing, "PALOPO_20251031.csv", people(range(1, 11)))
@@ -78,13 +82,19 @@ def test_every_incremental_refresh_equals_a_full_recomputation(tmp_path):
 
 
 def assert_equals_full_recomputation(lake, as_of: date) -> None:
-    """The model as kept, and its SQL run in full over the same lake: the same rows, each as often."""
+    """Every incremental model as kept (the de-duplication, and the counts kept part by part over it), and its SQL
+    run in full over the same lake, on the full runs before it: the same rows, each as often."""
     models = project_models()
-    model = models[MODEL]
-    with connect_for_model((MODEL, *model.depends_on), models, lake, as_of) as con:
-        con.execute(f"CREATE TEMP TABLE full_run AS {model.sql}")
-        kept_only = con.execute(f"SELECT count(*) FROM (FROM {MODEL} EXCEPT ALL FROM full_run)").fetchone()[0]
-        full_only = con.execute(f"SELECT count(*) FROM (FROM full_run EXCEPT ALL FROM {MODEL})").fetchone()[0]
-        rows = con.execute("SELECT count(*) FROM full_run").fetchone()[0]
-    assert (kept_only, full_only) == (0, 0), f"{kept_only} rows only as kept, {full_only} only in full ({rows})"
-    assert rows > 0
+    kept_models = [n for n in topological_order(models) if models[n].materialized == "incremental"]
+    assert kept_models == [MODEL, COUNTS]
+    reads = {t for n in kept_models for t in (n, *models[n].depends_on)}
+    with connect_for_model(tuple(reads), models, lake, as_of) as con:
+        for name in kept_models:
+            source = models[name].incremental.source
+            sql = with_source(models[name].sql, source, f"full_{source}") if source in kept_models else models[name].sql
+            con.execute(f"CREATE TEMP TABLE full_{name} AS {sql}")
+            kept_only = con.execute(f"SELECT count(*) FROM (FROM {name} EXCEPT ALL FROM full_{name})").fetchone()[0]
+            full_only = con.execute(f"SELECT count(*) FROM (FROM full_{name} EXCEPT ALL FROM {name})").fetchone()[0]
+            rows = con.execute(f"SELECT count(*) FROM full_{name}").fetchone()[0]
+            assert (kept_only, full_only) == (0, 0), f"{name}: {kept_only} rows only as kept, {full_only} only in full"
+            assert rows > 0
