@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -155,3 +156,22 @@ def test_a_file_judged_in_batches_gets_the_verdict_of_one_batch(tmp_path, monkey
     assert batched.accepted.equals(whole.accepted)
     assert batched.quarantine.equals(whole.quarantine)
     assert batched.warnings.equals(whole.warnings)
+
+
+def test_a_large_file_is_judged_in_a_database_file_with_the_same_verdict(tmp_path, monkeypatch):
+    """A small file is judged in memory, a large one in a database file in the private scratch folder (gone
+    afterwards): the verdict is the same."""
+    import ucj_pipeline.judged_rows as judged_module
+
+    databases = []
+    where = judged_module._scratch_database
+    monkeypatch.setattr(judged_module, "_scratch_database", lambda *a: databases.append(where(*a)) or databases[-1])
+    rows = [row(serial=i) for i in range(1, 20)] + [row(serial=3), row(serial=30, SEGMEN="X")]
+    small = validate(tmp_path / "small", rows)
+    monkeypatch.setattr(judged_module, "IN_MEMORY_UP_TO", 0)
+    large = validate(tmp_path / "large", rows)
+    assert databases[0] == ":memory:"
+    assert Path(databases[1]).name == "judged.duckdb" and Path(databases[1]).is_relative_to(tmp_path / "large")
+    assert not Path(databases[1]).exists() and not Path(databases[1]).parent.exists()
+    assert small.quarantine.height == 2 and small.accepted.height == 19
+    assert large.accepted.equals(small.accepted) and large.quarantine.equals(small.quarantine)
