@@ -49,3 +49,22 @@ def test_unknown_table_is_an_error(tmp_path):
 def test_every_model_says_what_one_row_is():
     for model in discover_models().values():
         assert model.description.lower().startswith("one row"), model.path
+
+
+def test_the_models_memory_grows_with_the_lake_within_bounds(tmp_path):
+    """DuckDB memory for the models: 8 bytes per byte of stored snapshots, at least 768 MB, at most 2 GB."""
+    from ucj_pipeline.sql_models import MODEL_MEMORY_MAX, MODEL_MEMORY_MIN, model_memory_limit
+
+    def snapshot(branch: str, size: int) -> None:
+        path = tmp_path / "lake" / "participant_snapshots" / f"branch_code={branch}" / "snapshot_date=2025-12-31"
+        path.mkdir(parents=True)
+        with open(path / "snapshot.parquet", "wb") as f:
+            f.truncate(size)  # a sparse file: only its size counts
+
+    assert model_memory_limit(None) == model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MIN == 768 * 2**20
+    snapshot("PALOPO", 50 * 2**20)
+    assert model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MIN  # 400 MB
+    snapshot("MAKASSAR", 150 * 2**20)
+    assert model_memory_limit(tmp_path / "lake") == 1600 * 2**20  # 200 MB of snapshots, as 10 M rows
+    snapshot("BOGOR", 2**30)
+    assert model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MAX == 2 * 2**30

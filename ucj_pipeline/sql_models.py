@@ -49,8 +49,11 @@ INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUE
 REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
 MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
-MODEL_MEMORY_LIMIT = "2GB"  # per model run; DuckDB spills beyond it. The full national de-duplication of 10 M rows
-# took 17.2 s within 768 MB (peak 0.9 GB), 14.7 s within 1.5 GB and 12.2 s within 2 GB (peak 2.2 GB; 3 GB: no faster)
+# DuckDB memory per model run, beyond which it spills: 8 bytes per byte of stored participant snapshots (about the
+# national de-duplication's working set), at least 768 MB and at most 2 GB. The full de-duplication of 10 M rows (230
+# MB of snapshots) took 17.2 s within 768 MB (peak 0.9 GB), 14.7 s within 1.5 GB and 12.2 s within 2 GB (3 GB: no
+# faster); that of one file of 2 M rows is no faster beyond 768 MB, which keeps its `ucj run` within 1.5 GB.
+MODEL_MEMORY_MIN, MODEL_MEMORY_MAX, MODEL_MEMORY_PER_LAKE_BYTE = 768 * 2**20, 2 * 2**30, 8
 
 
 @dataclass(frozen=True)
@@ -205,11 +208,18 @@ def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path 
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
 
 
-def _new_database(scratch: Path | None) -> duckdb.DuckDBPyConnection:
+def model_memory_limit(lake_root: Path | None) -> int:
+    """Bytes of DuckDB memory for the models over this lake (MODEL_MEMORY_PER_LAKE_BYTE per byte of its snapshots)."""
+    folder = lake_root / lake.PARTICIPANT_SNAPSHOTS if lake_root is not None else None
+    stored = sum(f.stat().st_size for f in folder.glob("*/*/*.parquet")) if folder and folder.is_dir() else 0
+    return min(max(stored * MODEL_MEMORY_PER_LAKE_BYTE, MODEL_MEMORY_MIN), MODEL_MEMORY_MAX)
+
+
+def _new_database(scratch: Path | None, lake_root: Path | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET python_enable_replacements = false")
     if scratch is not None:
-        con.execute(f"SET memory_limit = '{MODEL_MEMORY_LIMIT}'")
+        con.execute(f"SET memory_limit = '{model_memory_limit(lake_root) // 2**20}MB'")
         con.execute(f"SET temp_directory = {sql_string(str(scratch / (scratch_prefix() + 'duckdb')))}")
     return con
 
@@ -257,12 +267,12 @@ def connect_for_model(
     scratch: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB where every table a query `reads` (transitively through views) exists. With a `scratch`
-    folder it holds at most MODEL_MEMORY_LIMIT and spills the rest there (a national lake does not fit in memory).
+    folder it holds at most `model_memory_limit` and spills the rest there (a national lake does not fit in memory).
 
     Without a lake (`lake_root=None`) every source is empty and every model is inlined as a view: enough to
     know each model's columns and types without data.
     """
-    con = _new_database(scratch)
+    con = _new_database(scratch, lake_root)
     _set_variables(con, as_of_date)
     _define(con, reads, models, lake_root, set())
     return con
@@ -282,11 +292,11 @@ class ModelSession:
     source and model is defined once, as a view, when a model first reads it, and each model runs on a cursor of
     its own (its temporary tables and variables are its own). A model's view reads its files as they are when it is
     queried, so a model run in this session is read as just written. Starting a DuckDB per model cost about 30 ms
-    each. DuckDB spills into `scratch` beyond MODEL_MEMORY_LIMIT."""
+    each. DuckDB spills into `scratch` beyond `model_memory_limit`."""
 
     def __init__(self, models: dict[str, SqlModel], lake_root: Path, as_of_date: date, scratch: Path | None = None):
         self._models, self._lake, self._as_of = models, lake_root, as_of_date
-        self._db = _new_database(scratch)
+        self._db = _new_database(scratch, lake_root)
         _set_variables(self._db, as_of_date)
         self._defined: set[str] = set()
 
