@@ -232,8 +232,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = (args.work_dir or Path(tmp)).resolve()
         extracts, later = work / "extracts", work / "later"
-        for folder in (extracts, later):
-            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (extracts, later):  # files of an earlier run with other options would join this one
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
         start = time.perf_counter()
         shape = generate(extracts, later, args.rows, args.branches, args.snapshots, args.skew)
         size = sum(p.stat().st_size for p in extracts.iterdir()) / 1e6
@@ -250,8 +251,8 @@ def main() -> None:
             print(f"  {name}: {results[name][-1][0]:.1f} s, peak {results[name][-1][1]:.0f} MiB", flush=True)
 
         for repetition in range(args.repeat):  # each contender in turn, so that a slow spell hits every one
-            home = work / f"home{repetition}" if args.repeat > 1 else work
-            shutil.rmtree(home / "landing", ignore_errors=True)
+            home = work / f"home{repetition}"
+            shutil.rmtree(home, ignore_errors=True)  # a home left by an earlier run would find every file a duplicate
             files = fresh_landing(extracts, home / "landing")
             env = {**os.environ, "UCJ_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
             env.pop("UCJ_PSEUDONYM_KEY", None)  # the development key, as the floor uses
