@@ -73,7 +73,9 @@ def test_a_full_run_writes_its_parts_a_few_at_a_time(tmp_path, monkeypatch):
     every part is written once, whole, and an update then finds each of them."""
     import ucj_pipeline.incremental_models as engine
 
-    monkeypatch.setattr(engine, "ROWS_PER_WRITE", 4)  # two parts of two rows
+    per_write = {m: engine._rows_per_write(duckdb.connect(config={"memory_limit": m})) for m in ("768MB", "2048MB")}
+    assert 4_600_000 < per_write["768MB"] < 4_700_000 and 12_000_000 < per_write["2048MB"] < 13_000_000
+    monkeypatch.setattr(engine, "_rows_per_write", lambda con: 4)  # two parts of two rows
     folder = tmp_path / "covered"
     rows = [(f"p{i}", branch, i, f"{branch}1") for i, branch in enumerate("ABCDEABCDE")]
     con = connection(rows)
