@@ -61,10 +61,10 @@ def test_the_models_memory_grows_with_the_lake_within_bounds(tmp_path):
         with open(path / "snapshot.parquet", "wb") as f:
             f.truncate(size)  # a sparse file: only its size counts
 
-    assert model_memory_limit(None) == model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MIN == 768 * 2**20
+    assert model_memory_limit(None) == model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MIN == 768 * 10**6
     snapshot("PALOPO", 50 * 2**20)
     assert model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MIN  # 400 MB
     snapshot("MAKASSAR", 150 * 2**20)
     assert model_memory_limit(tmp_path / "lake") == 1600 * 2**20  # 200 MB of snapshots, as 10 M rows
     snapshot("BOGOR", 2**30)
-    assert model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MAX == 2 * 2**30
+    assert model_memory_limit(tmp_path / "lake") == MODEL_MEMORY_MAX == 2000 * 10**6

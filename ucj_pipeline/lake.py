@@ -94,10 +94,15 @@ def table_sql(lake: Path, name: str) -> str:
     return files
 
 
+def snapshot_files(lake: Path) -> list[Path]:
+    """Every stored snapshot file (`snapshot_path`), in branch and date order."""
+    return sorted((lake / PARTICIPANT_SNAPSHOTS).glob("*/*/*.parquet"))
+
+
 def hex_keyed(lake: Path) -> list[Path]:
     """The snapshot files whose participant keys are 64 hex digits, as ingest wrote them before the key became a
     number (`pseudonymise.participant_key_sql`), found by their Parquet footers."""
-    return [path for path in sorted((lake / PARTICIPANT_SNAPSHOTS).glob("*/*/*.parquet")) if _hex_keyed_file(path)]
+    return [path for path in snapshot_files(lake) if _hex_keyed_file(path)]
 
 
 def _hex_keyed_file(path: Path) -> bool:

@@ -50,10 +50,10 @@ REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
 MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
 # DuckDB memory per model run, beyond which it spills: 8 bytes per byte of stored participant snapshots (about the
-# national de-duplication's working set), at least 768 MB and at most 2 GB. The full de-duplication of 10 M rows (230
+# national de-duplication's working set), at least 768 MB and at most 2 GB (decimal, as DuckDB reads 'MB'). The full de-duplication of 10 M rows (230
 # MB of snapshots) took 17.2 s within 768 MB (peak 0.9 GB), 14.7 s within 1.5 GB and 12.2 s within 2 GB (3 GB: no
 # faster); that of one file of 2 M rows is no faster beyond 768 MB, which keeps its `ucj run` within 1.5 GB.
-MODEL_MEMORY_MIN, MODEL_MEMORY_MAX, MODEL_MEMORY_PER_LAKE_BYTE = 768 * 2**20, 2 * 2**30, 8
+MODEL_MEMORY_MIN, MODEL_MEMORY_MAX, MODEL_MEMORY_PER_LAKE_BYTE = 768 * 10**6, 2000 * 10**6, 8
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
                 materialized=materialized,
                 publish_as=directives.get("publish"),
                 depends_on=depends_on,
-                incremental=_incremental(path, materialized, directives, depends_on),
+                incremental=_incremental(path, sql, materialized, directives, depends_on),
             )
     for model in models.values():
         unknown = [d for d in model.depends_on if d not in models and d not in SOURCES]
@@ -161,7 +161,9 @@ def discover_models(root: Path = SQL_MODELS_DIR) -> dict[str, SqlModel]:
     return models
 
 
-def _incremental(path: Path, materialized: str, directives: dict, depends_on: tuple[str, ...]) -> Incremental | None:
+def _incremental(
+    path: Path, sql: str, materialized: str, directives: dict, depends_on: tuple[str, ...]
+) -> Incremental | None:
     keys = {k: directives[k] for k in ("unique_key", "changes_by", "changes_marked_by") if k in directives}
     if materialized != "incremental":
         if keys:
@@ -177,7 +179,7 @@ def _incremental(path: Path, materialized: str, directives: dict, depends_on: tu
     how = Incremental(keys.get("unique_key"), keys["changes_by"], depends_on[0], marker)
     if how.part_by_part:
         try:
-            incremental_models.check_part_by_part(path.read_text(encoding="utf-8"), how.changes_by)
+            incremental_models.check_part_by_part(sql, how.changes_by)
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from None
     return how
@@ -186,12 +188,10 @@ def _incremental(path: Path, materialized: str, directives: dict, depends_on: tu
 def _check_part_by_part_source(model: SqlModel, models: dict[str, SqlModel]) -> None:
     """A model kept part by part reads an incremental model stored in parts by the same column."""
     how = model.incremental
-    source = models.get(how.source) if how is not None and how.part_by_part else None
-    if (
-        how is not None
-        and how.part_by_part
-        and (source is None or source.incremental is None or source.incremental.changes_by != how.changes_by)
-    ):
+    if how is None or not how.part_by_part:
+        return
+    source = models.get(how.source)
+    if source is None or source.incremental is None or source.incremental.changes_by != how.changes_by:
         raise ValueError(
             f"{model.path}: a model kept part by part (changes_by, no unique_key) reads an incremental model "
             f"kept by the same changes_by ({how.changes_by}); {how.source} is not one"
@@ -210,8 +210,7 @@ def _register_source(con: duckdb.DuckDBPyConnection, name: str, lake_root: Path 
 
 def model_memory_limit(lake_root: Path | None) -> int:
     """Bytes of DuckDB memory for the models over this lake (MODEL_MEMORY_PER_LAKE_BYTE per byte of its snapshots)."""
-    folder = lake_root / lake.PARTICIPANT_SNAPSHOTS if lake_root is not None else None
-    stored = sum(f.stat().st_size for f in folder.glob("*/*/*.parquet")) if folder and folder.is_dir() else 0
+    stored = sum(f.stat().st_size for f in lake.snapshot_files(lake_root)) if lake_root is not None else 0
     return min(max(stored * MODEL_MEMORY_PER_LAKE_BYTE, MODEL_MEMORY_MIN), MODEL_MEMORY_MAX)
 
 
@@ -219,7 +218,7 @@ def _new_database(scratch: Path | None, lake_root: Path | None = None) -> duckdb
     con = duckdb.connect()
     con.execute("SET python_enable_replacements = false")
     if scratch is not None:
-        con.execute(f"SET memory_limit = '{model_memory_limit(lake_root) // 2**20}MB'")
+        con.execute(f"SET memory_limit = '{model_memory_limit(lake_root) // 10**6}MB'")
         con.execute(f"SET temp_directory = {sql_string(str(scratch / (scratch_prefix() + 'duckdb')))}")
     return con
 
@@ -318,9 +317,11 @@ class ModelSession:
             target = model.stored_path(self._lake, self._as_of)
             if model.incremental is not None:
                 version = stored_state_version(model, self._models)
-                source = self._models.get(model.incremental.source)
-                source_parts = source.stored_path(self._lake, self._as_of) if model.incremental.part_by_part else None
-                kept = run_incremental(con, model.sql, model.incremental, target, version, source_parts)
+                how = model.incremental
+                source_parts = (
+                    self._models[how.source].stored_path(self._lake, self._as_of) if how.part_by_part else None
+                )
+                kept = run_incremental(con, model.sql, how, target, version, source_parts)
                 # The one file it was stored in as a table, before it was kept incrementally (homes from before
                 # then): read by nothing, and as large as all its parts.
                 lake.model_path(self._lake, model.name).unlink(missing_ok=True)
