@@ -1,6 +1,9 @@
-"""Loading one branch extract (CSV, csv.gz, Excel, Parquet) into a DuckDB database as text columns named by the
-contract, without holding the file in Python: `load_extract` leaves the view `raw_rows` (the contract columns and
-`source_row`) and the table `misaligned_rows` in the connection it is given, whose database may live on disk.
+"""Loading one branch extract (CSV, csv.gz, Excel, Parquet) into a DuckDB database, without holding the file in
+Python, and reading it once: `load_extract` runs a query over the view `raw_rows` (the contract columns as text,
+straight from the file) as the file is read, and leaves its result with each row's `source_row` as the view
+`loaded_rows`, and the table `misaligned_rows`, in the connection it is given (whose database may live on disk).
+The query is the contract columns themselves unless the caller gives its own (ingest prepares the values the row
+rules judge while the file is read: `row_preparation.PREPARE_SQL`).
 
 DuckDB reads CSV and Parquet; Excel goes through polars' calamine reader (DuckDB's excel extension cannot be
 downloaded on offline networks; a sheet holds at most 1,048,576 rows). Every value stays text here: parsing and
@@ -50,15 +53,16 @@ FOREIGN_DELIMITERS = {"\t": "tab", "|": "'|'"}
 CHUNK = 1 << 20
 
 
-RAW_ROWS = "raw_rows"  # view: the contract columns as text, and source_row
+RAW_ROWS = "raw_rows"  # view: the contract columns as text, straight from the file (what a load query reads)
+LOADED_ROWS = "loaded_rows"  # view: what the load query kept of every row, and source_row
 MISALIGNED_ROWS = "misaligned_rows"  # table: (source_row, fields) of CSV rows with the wrong number of fields
-RAW_TEXT = "raw_text"  # table: the file's columns by position (c0, c1, ...), in file order
+LOADED_TABLE = "loaded_table"  # table: the load query's rows in file order (a row's rowid is its place in the file)
 
 
 @dataclass
 class LoadedExtract:
     """What `load_extract` found beside the rows: columns outside the contract, and how many rows DuckDB set aside
-    as misaligned. The rows are in the connection (`raw_rows`, `misaligned_rows`); `source_row` is where a row
+    as misaligned. The rows are in the connection (`loaded_rows`, `misaligned_rows`); `source_row` is where a row
     starts in the file (CSV: its line, the header being line 1; Excel: its sheet row; Parquet: its record + 1)."""
 
     extra_columns: list[str] = field(default_factory=list)
@@ -82,32 +86,54 @@ def load_extract(
     file_format: str,
     file_name: str | None = None,
     scratch: Path | None = None,
+    query: str = f"SELECT * FROM {RAW_ROWS}",
+    params: dict | None = None,
 ) -> LoadedExtract:
-    """Load `path` (delivered as `file_name`) into `con` as the view `raw_rows` and the table `misaligned_rows`;
+    """Load `path` (delivered as `file_name`) into `con`: `query` (over the view RAW_ROWS, with `params`) as the
+    file is read, its rows in the view `loaded_rows` with their `source_row`, and the table `misaligned_rows`.
     `scratch` is where a transcoded copy may be written (a private folder: the copy holds personal data; a
     temporary folder of the system when not given)."""
     name = file_name or path.name
+    load = _Load(name, query, params or {})
     if path.stat().st_size == 0:
         raise ExtractRejected(name, "empty_file", "the file is empty (0 bytes)")
     if file_format == "csv":
-        return _load_csv(con, path, name, scratch)
+        return _load_csv(con, path, load, scratch)
     if file_format == "parquet":
         try:
             header = con.sql(f"SELECT * FROM read_parquet({sql_string(path)})").columns
-            casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(header)))
-            con.execute(f"CREATE TABLE {RAW_TEXT} AS SELECT {casts} FROM read_parquet({sql_string(path)})")
         except duckdb.Error:
             raise ExtractRejected(name, "unreadable", "not a readable Parquet file (corrupt or truncated?)") from None
         _check_header(header, name)
-        return _contract_view(con, header, name)
+        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(header)))
+        _raw_rows(con, header, f"(SELECT {casts} FROM read_parquet({sql_string(path)}))")
+        load.run(con, "not a readable Parquet file (corrupt or truncated?)")
+        return _loaded(con, header, load)
     if file_format == "xlsx":
         frame = _read_excel(path, name)
         header = frame.columns
         con.register("excel_sheet", frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}))
-        con.execute(f"CREATE TABLE {RAW_TEXT} AS SELECT * FROM excel_sheet")
+        _raw_rows(con, header, "excel_sheet")
+        load.run(con, "not a readable Excel workbook (.xlsx)")
         con.unregister("excel_sheet")
-        return _contract_view(con, header, name)
+        return _loaded(con, header, load)
     raise ExtractRejected(name, "file_format", f"unsupported format {file_format!r}")
+
+
+@dataclass(frozen=True)
+class _Load:
+    """The load query of one file, and the file's delivered name (for its errors)."""
+
+    name: str
+    query: str
+    params: dict
+
+    def run(self, con: duckdb.DuckDBPyConnection, unreadable: str) -> None:
+        """The file read, once, through the query into LOADED_TABLE (in file order)."""
+        try:
+            con.execute(f"CREATE TABLE {LOADED_TABLE} AS {self.query}", self.params)
+        except duckdb.Error:
+            raise ExtractRejected(self.name, "unreadable", unreadable) from None
 
 
 def read_extract(path: Path, file_format: str, file_name: str | None = None, scratch: Path | None = None) -> RawExtract:
@@ -115,7 +141,7 @@ def read_extract(path: Path, file_format: str, file_name: str | None = None, scr
     with duckdb.connect() as con:
         con.execute("SET python_enable_replacements = false")
         loaded = load_extract(con, path, file_format, file_name, scratch)
-        rows = con.sql(f"SELECT * FROM {RAW_ROWS} ORDER BY {SOURCE_ROW}").pl()
+        rows = con.sql(f"SELECT * FROM {LOADED_ROWS} ORDER BY {SOURCE_ROW}").pl()
         misaligned = con.sql(f"SELECT * FROM {MISALIGNED_ROWS} ORDER BY {SOURCE_ROW}").pl()
     return RawExtract(rows, loaded.extra_columns, misaligned.cast({SOURCE_ROW: pl.Int64, "fields": pl.Int64}))
 
@@ -187,35 +213,37 @@ MALFORMED = {
 }
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, scratch: Path | None) -> LoadedExtract:
-    encoding = _detect_encoding(path, name)
-    header, delimiter = _header(path, name, encoding)
-    _check_header(header, name)
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, load: _Load, scratch: Path | None) -> LoadedExtract:
+    encoding = _detect_encoding(path, load.name)
+    header, delimiter = _header(path, load.name, encoding)
+    _check_header(header, load.name)
     if encoding == "utf-8":
-        return _scan_csv(con, path, name, header, delimiter)
+        return _scan_csv(con, path, load, header, delimiter)
     # DuckDB reads UTF-8 (its other encodings are extensions that offline networks cannot download): transcode.
     with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
         copy = Path(tmp) / "extract.csv"
         with open(copy, "w", encoding="utf-8", newline="") as out:
             decoder = codecs.getincrementaldecoder(encoding)()
-            for block in _blocks(path, name):
+            for block in _blocks(path, load.name):
                 out.write(decoder.decode(block))
-        return _scan_csv(con, copy, name, header, delimiter)
+        return _scan_csv(con, copy, load, header, delimiter)
 
 
 def _scan_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, header: list[str], delimiter: str
+    con: duckdb.DuckDBPyConnection, path: Path, load: _Load, header: list[str], delimiter: str
 ) -> LoadedExtract:
     # Columns by position (c0, c1, …): header names never enter SQL text; no sniffing, which guesses wrong on
-    # large files (a first quoted value after 20,480 rows). The rows stream into RAW_TEXT in file order.
+    # large files (a first quoted value after 20,480 rows). The rows stream through the load query in file order.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    _raw_rows(
+        con,
+        header,
+        f"read_csv({sql_string(path)}, header = true, auto_detect = false, columns = {columns}, "
+        f"delim = {DELIMITERS[delimiter]}, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+        "store_rejects = true, rejects_table = 'rejected_rows', rejects_scan = 'rejected_scan')",
+    )
+    load.run(con, "the file could not be read as CSV")
     try:
-        con.execute(
-            f"CREATE TABLE {RAW_TEXT} AS SELECT * FROM read_csv({sql_string(path)}, header = true, "
-            f"auto_detect = false, columns = {columns}, delim = {DELIMITERS[delimiter]}, quote = '\"', "
-            "escape = '\"', strict_mode = true, null_padding = false, store_rejects = true, "
-            "rejects_table = 'rejected_rows', rejects_scan = 'rejected_scan')"
-        )
         # Never read csv_line: it holds the row's values.
         broken = con.execute(
             "SELECT line, error_type FROM rejected_rows WHERE error_type NOT IN $misaligned ORDER BY line LIMIT 1",
@@ -228,18 +256,18 @@ def _scan_csv(
             "FROM rejected_rows GROUP BY line"
         )
     except duckdb.Error:
-        raise ExtractRejected(name, "unreadable", "the file could not be read as CSV") from None
+        raise ExtractRejected(load.name, "unreadable", "the file could not be read as CSV") from None
     if broken:
         line, error_type = broken[0]
         rule = "encoding" if error_type == "INVALID ENCODING" else "malformed_csv"
-        raise ExtractRejected(name, rule, f"line {line}: {MALFORMED.get(error_type, error_type.lower())}")
-    return _contract_view(con, header, name, _csv_source_row(con))
+        raise ExtractRejected(load.name, rule, f"line {line}: {MALFORMED.get(error_type, error_type.lower())}")
+    return _loaded(con, header, load, _csv_source_row(con))
 
 
 def _csv_source_row(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     """The row number (as a spreadsheet numbers a CSV's rows: the header is row 1) of each row read, given the rows
     DuckDB set aside as misaligned: the k-th row read lands after every set-aside row before it. As (expression,
-    join) over RAW_TEXT aliased `r`."""
+    join) over LOADED_TABLE aliased `r`."""
     naive = "(r.rowid + 2)"
     if not con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]:
         return naive, ""
@@ -315,28 +343,40 @@ def _excel_date_text(column: str) -> pl.Expr:
 # --- all formats -------------------------------------------------------------------------------------------------
 
 
-def _contract_view(
-    con: duckdb.DuckDBPyConnection, header: list[str], name: str, source_row: tuple[str, str] = ("(r.rowid + 2)", "")
-) -> LoadedExtract:
-    """The view RAW_ROWS over RAW_TEXT: each contract column by its position in the header (absent optional ones
-    empty), and `source_row`; and the table MISALIGNED_ROWS (empty unless the CSV reader made it)."""
+def _raw_rows(con: duckdb.DuckDBPyConnection, header: list[str], source: str) -> None:
+    """The view RAW_ROWS over `source` (the file's columns by position, c0, c1, …): each contract column by its
+    position in the header, absent optional ones empty."""
+    position = _contract_positions(header)
+    columns = ", ".join(
+        f"c{position[c]} AS {c}" if c in position else f"NULL::VARCHAR AS {c}" for c in CONTRACT_COLUMNS
+    )
+    con.execute(f"CREATE VIEW {RAW_ROWS} AS SELECT {columns} FROM {source}")
+
+
+def _contract_positions(header: list[str]) -> dict[str, int]:
+    """Each contract column's position in the header (the first, if named twice in another case)."""
     position: dict[str, int] = {}
-    extra: list[str] = []
     for i, column in enumerate(header):
         key = _key(column)
         if key in CONTRACT_COLUMNS and key not in position:
             position[key] = i
-        else:
-            extra.append(column)
+    return position
+
+
+def _loaded(
+    con: duckdb.DuckDBPyConnection, header: list[str], load: _Load, source_row: tuple[str, str] = ("(r.rowid + 2)", "")
+) -> LoadedExtract:
+    """The view LOADED_ROWS over LOADED_TABLE (its rows with `source_row`) and the table MISALIGNED_ROWS (empty
+    unless the CSV reader made it). RAW_ROWS goes: the file is not read again (a transcoded copy is gone)."""
+    con.execute(f"DROP VIEW {RAW_ROWS}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {MISALIGNED_ROWS} ({SOURCE_ROW} BIGINT, fields BIGINT)")
     misaligned = con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]
-    if not con.execute(f"SELECT count(*) FROM {RAW_TEXT}").fetchall()[0][0] and not misaligned:
-        raise ExtractRejected(name, "no_data_rows", "the file has a header but no data rows")
-    columns = ", ".join(
-        f"r.c{position[c]} AS {c}" if c in position else f"NULL::VARCHAR AS {c}" for c in CONTRACT_COLUMNS
-    )
+    if not con.execute(f"SELECT count(*) FROM {LOADED_TABLE}").fetchall()[0][0] and not misaligned:
+        raise ExtractRejected(load.name, "no_data_rows", "the file has a header but no data rows")
     expression, join = source_row
     con.execute(
-        f"CREATE VIEW {RAW_ROWS} AS SELECT {columns}, ({expression})::BIGINT AS {SOURCE_ROW} FROM {RAW_TEXT} r {join}"
+        f"CREATE VIEW {LOADED_ROWS} AS SELECT r.*, ({expression})::BIGINT AS {SOURCE_ROW} FROM {LOADED_TABLE} r {join}"
     )
+    position = _contract_positions(header)
+    extra = [column for i, column in enumerate(header) if i not in position.values()]
     return LoadedExtract(extra_columns=extra, misaligned=misaligned)

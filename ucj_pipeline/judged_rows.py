@@ -1,7 +1,7 @@
 """An extract's rows judged in bounded memory: the file streams into a scratch DuckDB database on disk, the row rules
 judge it in batches, and what ingest keeps is written from there. No Dagster needed.
 
-    file --load_extract--> raw_text (on disk) --PREPARE_SQL--> prepared (on disk)
+    file --load_extract, PREPARE_SQL as it is read--> prepared (on disk)
     prepared --batches of BATCH_ROWS--> judge_batch (the Pandera schema) --> issues, valid_rows, nik_warnings
     valid_rows --the same NIK twice, over the whole file--> duplicates
     prepared + valid_rows - duplicates --> accepted_rows --PARTICIPANT_COLUMNS--> the snapshot's Parquet
@@ -29,7 +29,7 @@ import polars as pl
 
 from ucj_pipeline import lake
 from ucj_pipeline.column_contract import contract
-from ucj_pipeline.extract_reader import MISALIGNED_ROWS, RAW_ROWS, RAW_TEXT, SOURCE_ROW, LoadedExtract, load_extract
+from ucj_pipeline.extract_reader import LOADED_ROWS, MISALIGNED_ROWS, SOURCE_ROW, LoadedExtract, load_extract
 from ucj_pipeline.leftovers import scratch_prefix
 from ucj_pipeline.pseudonymise import hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
@@ -40,6 +40,7 @@ BATCH_ROWS = 100_000
 MEMORY_LIMIT = "512MB"  # per file being judged; DuckDB spills beyond it
 IN_MEMORY_UP_TO = 64 * 2**20  # bytes of text (a gzip file counts GZIP_RATIO times its size) judged in memory
 GZIP_RATIO = 5  # about how much larger an extract's text is than its gzip file
+PREPARED = LOADED_ROWS  # the prepared values of every row read, with its source_row
 RULE_DESCRIPTIONS = {code: rule.description for code, rule in (RULES | WARNINGS).items()}
 PARTICIPANT_SQL = participant_sql(contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS))
 
@@ -64,7 +65,7 @@ class JudgedRows:
         self._con = con
         self.extra_columns = loaded.extra_columns
         self.rows_read, self.rows_quarantined, self.rows_warned, self.rows_accepted = con.execute(
-            f"""SELECT (SELECT count(*) FROM prepared) + (SELECT count(*) FROM {MISALIGNED_ROWS}),
+            f"""SELECT (SELECT count(*) FROM {PREPARED}) + (SELECT count(*) FROM {MISALIGNED_ROWS}),
                        (SELECT count(DISTINCT {SOURCE_ROW}) FROM quarantine),
                        (SELECT count(DISTINCT {SOURCE_ROW}) FROM accepted_warnings),
                        (SELECT count(*) FROM accepted_keys)"""
@@ -135,7 +136,7 @@ def _judge_in_batches(con: duckdb.DuckDBPyConnection, schema, batch_rows: int) -
     )
     reader = con.cursor()
     writer = con.cursor()
-    batches = reader.sql("SELECT * FROM prepared").to_arrow_reader(batch_rows)
+    batches = reader.sql(f"SELECT * FROM {PREPARED}").to_arrow_reader(batch_rows)
     for batch in batches:
         judged = judge_batch(pl.from_arrow(batch), schema)
         for table, frame in (
@@ -163,7 +164,7 @@ def _decide_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         ) > 1;
         CREATE TABLE accepted_keys AS
         SELECT {SOURCE_ROW}, nik FROM valid_rows ANTI JOIN duplicates USING ({SOURCE_ROW});
-        CREATE VIEW accepted_rows AS SELECT * FROM prepared JOIN accepted_keys USING ({SOURCE_ROW});
+        CREATE VIEW accepted_rows AS SELECT * FROM {PREPARED} JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE VIEW accepted_warnings AS SELECT * FROM nik_warnings SEMI JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE TABLE quarantine AS
         SELECT {SOURCE_ROW}, column_name, rule, offending_value FROM issues
@@ -190,9 +191,9 @@ def judged_rows(
         config = {"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}
         with duckdb.connect(_scratch_database(path, Path(tmp)), config=config) as con:
             con.execute("SET python_enable_replacements = false")
-            loaded = load_extract(con, path, file_format, file_name, Path(tmp))
-            con.execute(f"CREATE TABLE prepared AS {PREPARE_SQL}", prepare_params(snapshot_date))
-            con.execute(f"DROP VIEW {RAW_ROWS}; DROP TABLE {RAW_TEXT}")
+            loaded = load_extract(
+                con, path, file_format, file_name, Path(tmp), PREPARE_SQL, prepare_params(snapshot_date)
+            )
             _judge_in_batches(con, build_row_schema(regions, snapshot_date), batch_rows)
             _decide_duplicates(con)
             con.register(

@@ -44,9 +44,9 @@ TEXT_COLUMN = {
 }
 assert not PERSONAL_COLUMNS & TEXT_COLUMN.keys()
 
-# Prepared column -> its SQL over the view `raw_rows` (the contract columns as delivered, as text).
+# Prepared column -> its SQL over the view `raw_rows` (the contract columns as delivered, as text), computed as the
+# file is read (`extract_reader.load_extract` adds each row's `source_row`).
 PREPARED_COLUMNS = {
-    "source_row": "source_row",
     "nik_text": "NIK",
     "name_text": "NULLIF(trim(NAMA), '')",
     "birth_date_text": "trim(TGL_LAHIR)",
