@@ -92,6 +92,24 @@ def test_a_full_run_writes_its_parts_a_few_at_a_time(tmp_path, monkeypatch):
     assert second.groups_changed == 1 and kept == full
 
 
+def test_a_full_run_writes_each_of_many_parts_in_one_file(tmp_path, monkeypatch):
+    """More parts than DuckDB keeps open by default (100), their rows interleaved and flushed often: DuckDB would
+    close some parts and start a second file for them, whose rows an update of the part would keep (counted twice).
+    Each part is one file, and an update replaces it whole."""
+    monkeypatch.setattr(engine, "PART_FLUSH_ROWS", 2)
+    folder = tmp_path / "covered"
+    rows = [(f"p{i}", f"B{i % 150:03d}", i, "w1") for i in range(3000)]
+    con = connection(rows)
+    first, kept, full = refresh(con, folder)
+    assert first.groups_changed is None and kept == full and len(kept) == 3000
+    assert len(list(folder.iterdir())) == 150
+    assert all([f.name for f in p.iterdir()] == ["data_0.parquet"] for p in folder.iterdir())
+
+    con.execute("UPDATE people SET enrolled = enrolled + 1, written_as = 'w2' WHERE branch = 'B007'")
+    second, kept, full = refresh(con, folder)
+    assert second.groups_changed == 1 and kept == full and len(kept) == 3000
+
+
 COUNTS = "select branch, enrolled, count(*) as people from covered group by all"
 BY_PART = Incremental(unique_key=None, changes_by="branch", source="covered")
 
