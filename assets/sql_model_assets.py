@@ -116,8 +116,8 @@ def _run_models(session: ModelSession, names: list[str], as_of):
 
 
 def _incremental_metadata(result: ModelRun) -> dict:
-    changed = {} if result.groups_changed is None else {"groups_changed": result.groups_changed}
-    return changed | ({} if result.keys_recomputed is None else {"keys_recomputed": result.keys_recomputed})
+    counts = {"groups_changed": result.groups_changed, "keys_recomputed": result.keys_recomputed}
+    return {name: count for name, count in counts.items() if count is not None}
 
 
 sql_model_assets = [sql_models]

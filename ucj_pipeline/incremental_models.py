@@ -89,7 +89,8 @@ PART = "_part"  # the folder of one group's rows: `_part=<md5 of its changes_by 
 PART_FILE = "data_0.parquet"
 EMPTY = "_part=empty"  # a model without rows keeps one empty part, so that its columns stay readable
 # Rows of the parts a full run writes in one COPY, per GiB of the connection's DuckDB memory (each open part holds
-# buffers): 4.6 M within 768 MB, 12.4 M within 2 GB. 10 M rows written in two COPYs within 1.7 GiB took 8.6 s, in one 6.7 s.
+# buffers): 4.6 M within 768 MB, 12.4 M within 2 GB. 10 M rows written in two COPYs within 1.7 GiB took 8.6 s, in
+# one 6.7 s.
 ROWS_PER_WRITE_PER_GIB = 6_500_000
 PART_FLUSH_ROWS = 20_000  # rows of one part a full run's COPY buffers before writing them to the part's file
 

@@ -50,9 +50,10 @@ REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
 MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
 # DuckDB memory per model run, beyond which it spills: 8 bytes per byte of stored participant snapshots (about the
-# national de-duplication's working set), at least 768 MB and at most 2 GB (decimal, as DuckDB reads 'MB'). The full de-duplication of 10 M rows (230
-# MB of snapshots) took 17.2 s within 768 MB (peak 0.9 GB), 14.7 s within 1.5 GB and 12.2 s within 2 GB (3 GB: no
-# faster); that of one file of 2 M rows is no faster beyond 768 MB, which keeps its `ucj run` within 1.5 GB.
+# national de-duplication's working set), at least 768 MB and at most 2 GB (decimal, as DuckDB reads 'MB'). The full
+# de-duplication of 10 M rows (230 MB of snapshots) took 17.2 s within 768 MB (peak 0.9 GB), 14.7 s within 1.5 GB
+# and 12.2 s within 2 GB (3 GB: no faster); that of one file of 2 M rows is no faster beyond 768 MB, which keeps its
+# `ucj run` within 1.5 GB.
 MODEL_MEMORY_MIN, MODEL_MEMORY_MAX, MODEL_MEMORY_PER_LAKE_BYTE = 768 * 10**6, 2000 * 10**6, 8
 
 
