@@ -1,6 +1,7 @@
 """No personal value anywhere but the archive: planted NIKs, names and birth dates, delivered in files with
-misaligned rows (an unquoted comma in a title shifts the birth date into JENIS_KELAMIN), a birth date keyed into a
-non-personal column, and a whole file rejected for its misaligned rows, are looked for in every table of the
+misaligned rows (an unquoted comma in a title shifts the birth date into JENIS_KELAMIN; with the empty last field left
+out the field count is still right, and only the row's content shows the shift; a left shift), a birth date and a NIK
+keyed into non-personal columns, and a whole file rejected for its misaligned rows, are looked for in every table of the
 published file, every lake file, every report, every file of Dagster's storage (run and event logs, compute logs),
 the Great Expectations project and what `ucj run` printed."""
 
@@ -28,30 +29,44 @@ def _person(i: int) -> dict[str, str]:
     return row(NIK=nik, NAMA=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} Planted{i:04d}", TGL_LAHIR=born)
 
 
-def _csv(people: list[dict[str, str]], misaligned: list[dict[str, str]]) -> bytes:
+def _csv(people: list[dict[str, str]], misaligned: list[dict[str, str]], shifted: list[list[str]] = ()) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=HEADER, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(people)
     for person in misaligned:  # `Nama, S.Pd` unquoted: one field too many, every value after NAMA shifted
         out.write(",".join([person["NIK"], person["NAMA"] + ", S.Pd", *[person[h] for h in HEADER[2:]]]) + "\r\n")
+    csv.writer(out).writerows(shifted)  # shifted rows whose field count is still the header's
     return out.getvalue().encode()
 
 
+def _shifted_right(person: dict[str, str]) -> list[str]:
+    """`Nama, S.Pd` unquoted and the empty last field (NPP) left out, as some writers do: the field count is right,
+    the birth date sits under JENIS_KELAMIN."""
+    return [person["NIK"], person["NAMA"], "S.Pd", *[person[h] for h in HEADER[2:-1]]]
+
+
+def _shifted_left(person: dict[str, str]) -> list[str]:
+    """NAMA left out and an empty field added at the end: the birth date sits under NAMA, the sex under TGL_LAHIR."""
+    return [person["NIK"], *[person[h] for h in HEADER[2:]], ""]
+
+
 def test_planted_personal_values_appear_nowhere_but_the_archive(home):
-    accepted = [_person(i) for i in range(1, 60)]
-    shifted = [_person(i) for i in range(60, 62)]  # 2 of 61 rows: quarantined, file accepted
-    keyed_wrong = _person(70) | {"SEGMEN": _person(70)["TGL_LAHIR"], "NPP": "", "KATEGORI": _person(70)["NIK"]}
-    rejected = [_person(i) for i in range(100, 120)]
-    rejected_shifted = [_person(i) for i in range(120, 130)]  # a third of the file: rejected whole
+    accepted = [_person(i) for i in range(1, 150)]
+    shifted = [_person(i) for i in range(160, 162)]  # 7 of 156 rows quarantined: the file is accepted
+    same_count = [_person(i) for i in range(170, 173)]  # shifted, with the header's field count
+    keyed_wrong = [_person(70) | {"SEGMEN": _person(70)["TGL_LAHIR"]}, _person(71) | {"KATEGORI": _person(71)["NIK"]}]
+    rejected = [_person(i) for i in range(200, 220)]
+    rejected_shifted = [_person(i) for i in range(220, 230)]  # a third of the file: rejected whole
     landing = home / "landing"
     landing.mkdir(parents=True)
-    (landing / "PALOPO_20251130.csv").write_bytes(_csv([*accepted, keyed_wrong], shifted))
+    right_and_left = [_shifted_right(same_count[0]), _shifted_right(same_count[1]), _shifted_left(same_count[2])]
+    (landing / "PALOPO_20251130.csv").write_bytes(_csv([*accepted, *keyed_wrong], shifted, right_and_left))
     (landing / "SINJAI_20251130.csv").write_bytes(_csv(rejected, rejected_shifted))
     result = run_ucj(home, "run", "--as-of", "2025-12-31", expect=3)
     printed = result.stdout + result.stderr
 
-    everyone = [*accepted, *shifted, keyed_wrong, *rejected, *rejected_shifted]
+    everyone = [*accepted, *shifted, *same_count, *keyed_wrong, *rejected, *rejected_shifted]
     planted = {p["NIK"] for p in everyone} | {p["NAMA"] for p in everyone} | {p["TGL_LAHIR"] for p in everyone}
     planted |= {p["NAMA"].split()[1] for p in everyone}  # the surname alone, as a misaligned field would hold it
     assert len(planted) > 250
@@ -86,5 +101,6 @@ def test_planted_personal_values_appear_nowhere_but_the_archive(home):
     with duckdb.connect(str(home / "warehouse" / "ucj.duckdb"), read_only=True) as con:
         rules = dict(con.execute("SELECT rule, count(*) FROM quality.quarantine GROUP BY ALL").fetchall())
         outcomes = dict(con.execute("SELECT file_name, outcome FROM quality.ingest_log").fetchall())
-    assert rules["field_count"] == 2 + 10 and "segment_value" in rules
+    assert rules["field_count"] == 2 + 10 and rules["misaligned_row"] == 3
+    assert rules["segment_value"] == rules["category_format"] == 1
     assert outcomes == {"PALOPO_20251130.csv": "accepted", "SINJAI_20251130.csv": "rejected"}

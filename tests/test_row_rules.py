@@ -5,7 +5,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.factories import make_nik, row, write_extract
+from tests.factories import HEADER, make_nik, row, write_extract
 from ucj_pipeline.judged_rows import judged_rows
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.row_rules import RULES
@@ -103,13 +103,44 @@ def test_each_rule_quarantines_the_row_and_names_the_rule(tmp_path, overrides, r
 
 
 def test_every_reason_of_a_row_is_kept(tmp_path):
-    result = validate(tmp_path, [row(SEGMEN="X", STATUS="Y", KODE_WILAYAH="99.99", NIK="123")])
-    assert rules_of_row(result) == {"segment_value", "status_value", "region_code_unknown", "nik_format"}
+    """One value of the wrong form and several out of range: each reason is kept (one wrong form is no shift)."""
+    overrides = dict(SEGMEN="X", KODE_WILAYAH="99.99", NIK="7316014501900000", TGL_KEPESERTAAN="2026-01-01")
+    result = validate(tmp_path, [row(**overrides)])
+    assert rules_of_row(result) == {"segment_value", "region_code_unknown", "nik_serial", "enrolment_after_snapshot"}
     assert result.rows_quarantined == 1
 
 
+def test_values_of_the_wrong_form_in_two_columns_are_one_misaligned_row_with_nothing_shown(tmp_path):
+    result = validate(tmp_path, [row(SEGMEN="X", STATUS="Y"), row(serial=2)])
+    assert rules_of_row(result) == {"misaligned_row"}
+    assert result.quarantine["offending_value"].to_list() == [None]
+    assert result.accepted["source_row"].to_list() == [3]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("SEGMEN", "PBI", True),
+        ("STATUS", "aktif", True),
+        ("PROGRAM", "JKK;JKN", True),
+        ("KATEGORI", "HONORER-2", False),  # a digit: never shown
+        ("JENIS_KELAMIN", "Siti", False),  # Title Case: may be a name
+        ("JENIS_KELAMIN", "PLANTED", False),  # a word of the row's own name
+        ("SUMBER_IURAN", "199902", False),  # a run of digits
+        ("SEGMEN", "A" * 40, False),  # not a short token
+        ("IURAN_TERAKHIR", "2025-13", False),  # a date-shaped column: never shown
+        ("KODE_WILAYAH", "73-16", False),  # a code: never shown
+    ],
+)
+def test_an_offending_value_is_shown_only_when_it_is_a_short_vocabulary_token(tmp_path, column, value, shown):
+    result = validate(tmp_path, [row(NAMA="Siti Planted", **{column: value})])
+    [issue] = result.quarantine.to_dicts()
+    assert issue["column_name"] == column and issue["rule"] != "misaligned_row"
+    assert issue["offending_value"] == (value if shown else None)
+
+
 def test_personal_values_never_enter_the_quarantine(tmp_path):
-    bad_nik, bad_birth = "7316014501900000", "1990-02-30"
+    bad_nik, bad_birth = "7316014501900000", "2015-01-01"  # nik_serial, age_range: one wrong form (SEGMEN)
     result = validate(tmp_path, [row(NIK=bad_nik, TGL_LAHIR=bad_birth, SEGMEN="X")])
     values = result.quarantine["offending_value"].to_list()
     assert bad_nik not in values and bad_birth not in values
@@ -175,3 +206,50 @@ def test_a_large_file_is_judged_in_a_database_file_with_the_same_verdict(tmp_pat
     assert not Path(databases[1]).exists() and not Path(databases[1]).parent.exists()
     assert small.quarantine.height == 2 and small.accepted.height == 19
     assert large.accepted.equals(small.accepted) and large.quarantine.equals(small.quarantine)
+
+
+def _shifted(person: dict[str, str], direction: str, trailing_empty: bool) -> list[str]:
+    """The person's fields as a shifted row: `right`, an unquoted comma in the name makes two fields of it; `left`,
+    the name is left out. `trailing_empty` keeps the empty last field (NPP) a writer may also omit, so that the row
+    has the header's field count or not."""
+    fields = [person[h] for h in HEADER]
+    name = HEADER.index("NAMA")
+    if direction == "right":
+        fields[name : name + 1] = [person["NAMA"], " S.Pd"]
+    else:
+        del fields[name]
+    if trailing_empty:
+        return fields + ([""] if direction == "left" else [])
+    return fields[:-1] if direction == "right" else fields
+
+
+SHIFTS = [(d, t) for d in ("right", "left") for t in (True, False)]
+
+
+@pytest.mark.parametrize(("direction", "trailing_empty"), SHIFTS)
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_shifted_row_is_quarantined_with_none_of_its_values(tmp_path, direction, trailing_empty, file_format):
+    """The shifted row's birth date lands under JENIS_KELAMIN (right) or its sex under TGL_LAHIR (left): whatever
+    the field count says, it is quarantined as misaligned, and no value of it, above all no personal one, is shown."""
+    import xlsxwriter
+
+    person = row(NIK=make_nik(birth=date(1999, 2, 10), female=True, serial=7), NAMA="Siti Aminah",
+                 TGL_LAHIR="1999-02-10", JENIS_KELAMIN="P")  # fmt: skip
+    records = [[row(serial=1)[h] for h in HEADER], _shifted(person, direction, trailing_empty)]
+    path = tmp_path / f"PALOPO_20251231.{file_format}"
+    if file_format == "csv":
+        path.write_text("\n".join(",".join(f'"{v}"' if "," in v else v for v in r) for r in [HEADER, *records]))
+    else:
+        book = xlsxwriter.Workbook(path)
+        sheet = book.add_worksheet()
+        for r, values in enumerate([HEADER, *records]):
+            for c, value in enumerate(values):
+                sheet.write_string(r, c, value)
+        book.close()
+    with judged_rows(path, file_format, path.name, SNAPSHOT, RegionIndex.load(), tmp_path) as judged:
+        quarantine, accepted = judged.quarantine(), judged.accepted()
+    assert accepted["source_row"].to_list() == [2]
+    assert set(quarantine["rule"]) <= {"misaligned_row", "field_count"} and quarantine["source_row"].to_list() == [3]
+    assert quarantine["offending_value"].to_list() == [None]
+    planted = {person["NIK"], "1999-02-10", "Siti", "Aminah", "S.Pd"}
+    assert not [v for v in planted if v in str(quarantine.rows())]

@@ -14,7 +14,8 @@ Every way a file can be unusable is a contract rule with a message a branch can 
 `encoding`, `delimiter`, `malformed_csv` with its line, `duplicate_column`, `missing_column`, `no_data_rows`,
 `unreadable`, `truncated`): never a library's message, which may quote a temporary path or a row's personal
 values. A CSV row whose field count differs from the header's (an unquoted `,` in a name, say) is not the file's
-fault: it is kept in `misaligned_rows` and quarantined under `field_count`, with none of its values.
+fault: it is kept in `misaligned_rows` and quarantined under `field_count`, with none of its values. (A shifted row
+whose field count is still right is recognised by its content: `row_rules`, `misaligned_row`.)
 """
 
 from __future__ import annotations

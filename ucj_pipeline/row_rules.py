@@ -68,8 +68,39 @@ RULES: dict[str, Rule] = {
             "the row has more or fewer fields than the header (an unquoted , or ; inside a value?); none of its "
             "values is kept",
         ),
+        Rule(
+            "misaligned_row",
+            "*",
+            "two or more columns hold values not of their form at once, the signature of a shifted row (an unquoted "
+            ", or ; inside a value, or a missing field, with the field count still right); none of its values is "
+            "shown or kept",
+        ),
     ]
 }
+# Rules on a column's form or closed vocabulary: a row failing them in two or more columns at once is read as
+# shifted (`misaligned_row`), since its values then sit under other columns' names and a personal value (the birth
+# date, a part of the name) may sit under a column whose value would otherwise be echoed.
+SHIFT_SIGNATURE_RULES = frozenset(
+    {
+        "nik_format",
+        "birth_date_format",
+        "sex_value",
+        "region_code_format",
+        "segment_value",
+        "program_value",
+        "status_value",
+        "funding_source_value",
+        "category_format",
+        "enrolment_date_format",
+        "last_paid_month_format",
+    }
+)
+MISALIGNED_AT = 2  # columns failing a SHIFT_SIGNATURE_RULES rule in one row
+# The columns whose offending value may be echoed: closed vocabularies, whose values are short tokens. Never a date,
+# a region code or the NIK; and only a value shaped like a vocabulary token (`_echoable`).
+ECHOED_COLUMNS = ("JENIS_KELAMIN", "SEGMEN", "PROGRAM", "STATUS", "SUMBER_IURAN", "KATEGORI")
+ECHOED_TOKEN = r"^[A-Za-z_]{1,16}(?:[,;| ]+[A-Za-z_]{1,16}){0,5}$"
+ECHOED_MAX_LENGTH = 32
 WARNINGS: dict[str, Rule] = {
     r.code: r
     for r in [
@@ -211,24 +242,37 @@ def nik_consistency_warnings(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([flags.filter(pl.col(code)).select(SOURCE_ROW, rule=pl.lit(code)) for code in rules])
 
 
-def _personal(value: pl.Expr) -> pl.Expr:
-    """Whether a value delivered in a non-personal column still carries the row's personal data: a NIK-like run of
-    16 digits, or the row's NIK, name or birth date (a misaligned or mis-keyed row shifts them into other columns).
-    """
-    squeezed = value.str.replace_all(r"[\s.\-]", "")
+def _echoable(value: pl.Expr) -> pl.Expr:
+    """Whether a value delivered in a closed-vocabulary column may be shown to say what to fix: a short token of
+    letters and `_` (a list of them for PROGRAM), all upper-case or all lower-case (a Title Case word may be a name),
+    with no digit (so never a date or a run of digits), and holding no word of the row's own name."""
 
-    def holds(personal: str, min_length: int) -> pl.Expr:
-        text = pl.col(personal)
-        return (text.str.len_chars() >= min_length) & value.str.to_uppercase().str.contains(
-            text.str.to_uppercase(), literal=True
-        )
+    def words(text: pl.Expr) -> pl.Expr:
+        return text.str.to_uppercase().str.extract_all(r"[A-Z]{3,}")
 
+    holds_name_word = words(value).list.set_intersection(words(pl.col("name_text"))).list.len() > 0
     return (
-        squeezed.str.contains(r"[0-9]{16}")
-        | (pl.col("nik").str.len_chars() >= 8) & squeezed.str.contains(pl.col("nik"), literal=True)
-        | holds("birth_date_text", 6)
-        | holds("name_text", 3)
+        value.str.contains(ECHOED_TOKEN)
+        & (value.str.len_chars() <= ECHOED_MAX_LENGTH)
+        & ((value == value.str.to_uppercase()) | (value == value.str.to_lowercase()))
+        & ~holds_name_word.fill_null(False)
     ).fill_null(False)
+
+
+def _misaligned(failures: pl.DataFrame) -> pl.DataFrame:
+    """The failures with every row that breaks SHIFT_SIGNATURE_RULES in MISALIGNED_AT or more columns replaced by
+    one `misaligned_row` failure."""
+    shifted = (
+        failures.filter(pl.col("rule").is_in(SHIFT_SIGNATURE_RULES))
+        .group_by("row_index")
+        .agg(pl.col("column_name").n_unique().alias("columns"))
+        .filter(pl.col("columns") >= MISALIGNED_AT)
+        .select("row_index")
+    )
+    if not shifted.height:
+        return failures
+    replaced = shifted.with_columns(column_name=pl.lit(None, pl.String), rule=pl.lit("misaligned_row"))
+    return pl.concat([failures.join(shifted, on="row_index", how="anti"), replaced.select(list(ISSUE_SCHEMA))])
 
 
 def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudgement:
@@ -240,17 +284,17 @@ def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudg
         .with_row_index("row_index")
         .with_columns(pl.col("row_index").cast(pl.Int64))
     )
-    failures = _failures(prepared, schema)
+    failures = _misaligned(_failures(prepared, schema))
     failed = failures.select("row_index").unique()
     valid = prepared.join(failed, on="row_index", how="anti")
     text = prepared.join(failed, on="row_index", how="semi").select(
         "row_index",
         SOURCE_ROW,
-        # The file's text that broke the rule; never for personal columns (NIK, NAMA, TGL_LAHIR), and never a
-        # value that still carries the row's personal data.
+        # The file's text that broke the rule, to say what to fix: only in a closed-vocabulary column, only a
+        # vocabulary-shaped token (never a personal column, a date, a code, a run of digits or a name).
         *(
-            pl.when(_personal(pl.col(text_column))).then(None).otherwise(pl.col(text_column)).alias(f"text_{column}")
-            for column, text_column in TEXT_COLUMN.items()
+            pl.when(_echoable(pl.col(TEXT_COLUMN[column]))).then(pl.col(TEXT_COLUMN[column])).alias(f"text_{column}")
+            for column in ECHOED_COLUMNS
         ),
     )
     issues = failures.join(text, on="row_index", how="left").select(
@@ -258,7 +302,7 @@ def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudg
         "column_name",
         "rule",
         offending_value=pl.coalesce(
-            *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in TEXT_COLUMN),
+            *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in ECHOED_COLUMNS),
             pl.lit(None, pl.String),
         ),
     )
