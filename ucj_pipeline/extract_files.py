@@ -42,8 +42,9 @@ class ExtractFile:
 
     @property
     def sort_key(self) -> tuple[date, int]:
-        """Processing order within a branch: older snapshots first, and a resend after what it replaces."""
-        return (self.snapshot_date, self.resend)
+        """Processing order within a branch: older snapshots first; within a date, the highest resend first, so that
+        the file that counts is judged before the lower resends of the same delivery set (logged `superseded`)."""
+        return (self.snapshot_date, -self.resend)
 
 
 def parse_extract_name(name: str, known_branches: frozenset[str], today: date) -> ExtractFile:

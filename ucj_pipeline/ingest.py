@@ -8,7 +8,11 @@ completes what was interrupted: no delivery is ever lost, none is counted twice.
 
 Resends and repeats, as the contract means them:
 - the snapshot of a branch and date is its accepted file with the highest resend number, whatever the order of
-  arrival (a lower resend arriving later is judged and logged as `superseded`);
+  arrival: a lower resend arriving later, or landing in the same delivery set (the files of a date are judged from
+  the highest resend down), is judged and logged as `superseded`;
+- a *copy of another branch's file* (the same bytes as a delivery accepted for another branch) is rejected
+  (`copy_of_other_branch`), naming that file: a file sent under the wrong branch's name must not replace the
+  branch's own snapshot;
 - a *duplicate* is the same bytes as the file that counts for the same branch and snapshot date (logged, nothing
   rewritten); the same bytes delivered as another date are that date's snapshot;
 - two formats of the same branch, date and resend delivered together are a conflict: both are rejected, each
@@ -26,7 +30,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ucj_pipeline import lake
-from ucj_pipeline.archive import ArchivedCopy, FileStillBeingWritten, NotARegularFile, archive_name, printable_name
+from ucj_pipeline.archive import (
+    ArchivedCopy,
+    FileStillBeingWritten,
+    NotARegularFile,
+    archive_name,
+    archived_names,
+    printable_name,
+)
 from ucj_pipeline.extract_files import ExtractFile, ExtractRejected, parse_extract_name
 from ucj_pipeline.judged_rows import JudgedRows, judged_rows
 from ucj_pipeline.landing_store import Delivery
@@ -135,10 +146,31 @@ def _judge_and_store(
         return FileOutcome(
             _log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate", reason=reason)
         )
+    other = _accepted_for_another_branch(paths, copy.file_hash, extract.branch_code)
+    if other is not None:
+        rejection = ExtractRejected(
+            extract.name,
+            "copy_of_other_branch",
+            f"the same bytes as {other['file_name']}, accepted for branch {other['branch_code']} "
+            f"(snapshot {other['snapshot_date']}); a branch's delivery cannot be another branch's file (sent under the "
+            f"wrong name?); {extract.branch_code}'s previous snapshot keeps counting",
+        )
+        return _store(Judgement(None, rejection), copy, extract, current, settings, base)
     with judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp) as judgement:
         if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing
             raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
         return _store(judgement, copy, extract, current, settings, base)
+
+
+def _accepted_for_another_branch(paths: UcjPaths, file_hash: str, branch_code: str) -> dict | None:
+    """The log row of a delivery of another branch, with these bytes, that was accepted. The archive keeps every
+    delivery under its hash (`archive/<sha256>/<name>`): only branches that delivered the same bytes are asked."""
+    others = {name.split("_", 1)[0] for name in archived_names(paths.archive, file_hash)} - {branch_code}
+    for other in sorted(others):
+        row = lake.accepted_delivery_of(paths.lake, other, file_hash)
+        if row is not None:
+            return row
+    return None
 
 
 def _store(
@@ -165,8 +197,8 @@ def _store(
     elif current is not None and extract.resend < current.resend:
         row.update(
             outcome="superseded",
-            reason=f"resend {extract.resend:02d} arrived after resend {current.resend:02d} ({current.file_name}) of "
-            f"the same snapshot date, which keeps counting (the highest resend counts)",
+            reason=f"resend {current.resend:02d} ({current.file_name}) of the same snapshot date counts, not resend "
+            f"{extract.resend:02d}: the highest resend counts, whether it arrived earlier or in the same delivery",
         )
     else:
         row.update(
@@ -247,8 +279,8 @@ def _conflicts(found: list[tuple[ExtractFile, Delivery]]) -> dict[str, list[str]
 
 
 def landed_files_of_branch(files: list[Delivery], branch_code: str, known_branches: frozenset[str], today: date):
-    """The branch's landed files whose names pass the contract, oldest snapshot first, a resend after what it
-    replaces."""
+    """The branch's landed files whose names pass the contract, oldest snapshot first, and within a date the highest
+    resend first (`ExtractFile.sort_key`)."""
     found = []
     for path in sorted((p for p in files if p.name.startswith(f"{branch_code}_")), key=lambda p: p.name):
         try:
@@ -263,7 +295,8 @@ def landed_files_of_branch(files: list[Delivery], branch_code: str, known_branch
 def ingest_branch(
     branch_code: str, files: list[Delivery], settings: IngestSettings, known_branches: frozenset[str], today: date
 ) -> list[FileOutcome]:
-    """Ingest every landed file of one branch, oldest snapshot first (a resend after what it replaces)."""
+    """Ingest every landed file of one branch, oldest snapshot first; within a date the highest resend first, so the
+    lower resends delivered with it are superseded."""
     found = landed_files_of_branch(files, branch_code, known_branches, today)
     conflicts = _conflicts(found)
     outcomes = []

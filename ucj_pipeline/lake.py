@@ -275,6 +275,17 @@ def logged_delivery(lake: Path, branch_code: str | None, file_hash: str, file_na
     return rows[0] if rows else None
 
 
+def accepted_delivery_of(lake: Path, branch_code: str, file_hash: str) -> dict | None:
+    """The log row of an accepted delivery of `branch_code` with these bytes, if any."""
+    rows = _log_rows(
+        lake,
+        branch_code,
+        "outcome = 'accepted' AND branch_code = $branch AND file_hash = $hash ORDER BY processed_at LIMIT 1",
+        {"branch": branch_code, "hash": file_hash},
+    )
+    return rows[0] if rows else None
+
+
 def logged_since(lake: Path, since) -> list[dict]:
     """Ingest log rows written at or after `since`, oldest first (what one `ucj run` did)."""
     return _log_rows(lake, ALL_BRANCHES, "processed_at >= $since ORDER BY processed_at", {"since": since})
