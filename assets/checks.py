@@ -4,7 +4,10 @@ first offending rows otherwise.
 
 - reconciliation (blocking): a province equals the sum of its regencies, the country the sum of its provinces; a
   failure stops the run before anything is published, so the last good ucj.duckdb keeps serving;
-- branch freshness (warning): which branches' snapshots are older than 35 days on the reporting date.
+- branch freshness (warning): which branches' snapshots are older than 35 days on the reporting date;
+- regencies within their worker base (warning): which regencies count more covered workers than their base.
+Blocking means "the build is wrong" (figures that contradict each other); "the data is surprising" is a warning that
+publishes and flags.
 (The Great Expectations suites run inside `ucj_warehouse`, on the new file before it is swapped in.)
 """
 

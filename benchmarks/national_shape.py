@@ -116,13 +116,27 @@ def _largest_branches(count: int) -> list[str]:
     return list(bases.sort_values(ascending=False, kind="stable").index[:count])
 
 
-def generate(landing: Path, later: Path, rows: int, branches: int, snapshots: int, skew: float) -> dict:
+def over_base_people(branch: str, over_base: dict[str, float], rng) -> pd.DataFrame | None:
+    """Extra covered people of `branch` in the regencies of `over_base` it serves (regency -> covered / base): a
+    regency that counts more covered workers than its estimated base, as small regencies beside industrial ones do."""
+    areas = set(branch_service_areas().query("branch_code == @branch")["regency_code"]) & set(over_base)
+    bases = worker_bases().query("base_kind == 'bps_employed'").set_index("regency_code")["workers"]
+    parts = [people_of_regency(code, round(over_base[code] * bases[code]), rng) for code in sorted(areas)]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def generate(
+    landing: Path, later: Path, rows: int, branches: int, snapshots: int, skew: float, over_base: dict[str, float]
+) -> dict:
     rng = np.random.default_rng(7)
     codes = sorted(_largest_branches(branches))
     sizes = branch_sizes(rows, codes, skew, rng)
     written, per_branch = 0, {}
     for branch in codes:
         people = branch_people(branch, sizes[branch], rng)
+        extra = over_base_people(branch, over_base, rng)
+        if extra is not None:
+            people = _unique_niks(pd.concat([people, extra], ignore_index=True), set(), rng)
         for snapshot in MONTH_ENDS[-snapshots:]:
             write_extract(people, landing, branch, snapshot, STYLE)
             written += len(people)
@@ -216,6 +230,20 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def print_flagged(published: Path) -> None:
+    """What `ucj run` published for the regencies above their worker base (it exited 0: run_child checks)."""
+    import duckdb
+
+    with duckdb.connect(str(published), read_only=True) as con:
+        flagged = con.execute(
+            "SELECT regency_code, regency_name, covered_workers, worker_base, coverage_pct FROM marts.coverage_regency "
+            "WHERE exceeds_worker_base ORDER BY regency_code"
+        ).fetchall()
+    print(f"  published (exit 0); {len(flagged)} regencies flagged exceeds_worker_base:", flush=True)
+    for code, name, covered, base, pct in flagged:
+        print(f"    {code} {name}: {covered:,} covered of a base of {base:,} = {pct}%", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the newest snapshot, all branches")
@@ -227,7 +255,12 @@ def main() -> None:
         "--repeat", type=int, default=1, help="time the three contenders this many times, in turn (the machine's "
         "speed varies by 15 %% from one run to the next: the ratios of the medians are steadier)"
     )  # fmt: skip
+    parser.add_argument(
+        "--over-base", default="", metavar="REGENCY:RATIO,...", help="regencies that count more covered workers than "
+        "their worker base, e.g. 91.19:1.21,92.11:1.16,92.12:1.09 (published and flagged, never blocking)"
+    )  # fmt: skip
     args = parser.parse_args()
+    over_base = {code: float(ratio) for code, ratio in (item.split(":") for item in args.over_base.split(",") if item)}
 
     with tempfile.TemporaryDirectory() as tmp:
         work = (args.work_dir or Path(tmp)).resolve()
@@ -236,7 +269,7 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
         start = time.perf_counter()
-        shape = generate(extracts, later, args.rows, args.branches, args.snapshots, args.skew)
+        shape = generate(extracts, later, args.rows, args.branches, args.snapshots, args.skew, over_base)
         size = sum(p.stat().st_size for p in extracts.iterdir()) / 1e6
         print(f"generated {shape['rows']:,} rows in {shape['files']} files ({size:,.0f} MB) in "
               f"{time.perf_counter() - start:.0f} s; rows per branch: smallest {shape['smallest']:,}, median "
@@ -264,6 +297,8 @@ def main() -> None:
             floor.mkdir(parents=True)
             contender("same work, bare DuckDB", same_work_command(files, floor), env)
             contender("ucj run", [ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], env)
+            if over_base:
+                print_flagged(home / "warehouse" / "ucj.duckdb")
         for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country (the last home)
             os.link(path, home / "landing" / path.name)
         published = home / "warehouse" / "ucj.duckdb"  # what BI tools read: swapped in after its checks

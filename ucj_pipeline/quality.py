@@ -9,7 +9,7 @@ imported only when a suite runs: it takes seconds to import, and the code locati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,10 +27,15 @@ PCT_TOLERANCE = 0.0051
 
 @dataclass(frozen=True)
 class SuiteResult:
+    """`success`: no blocking expectation failed (the file may be published). `warnings`: the failed expectations
+    of severity warn (surprising data, e.g. coverage above 100%): they are shown and flagged, and never stop a
+    publish."""
+
     table: str
     success: bool
     evaluated: int
-    failures: list[str]  # one readable line per failed expectation
+    failures: list[str]  # one readable line per failed blocking expectation
+    warnings: list[str] = field(default_factory=list)  # one readable line per failed warn expectation
 
 
 def _pct_deviation(frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +60,29 @@ class Suite:
     expectations: list[Expectation]
 
 
+# A contract test blocks a publish unless it says `severity: warn` (as dbt's tests do). The rule of this project:
+# blocking means "the build is wrong" (a schema, a key, a closed vocabulary, counts that contradict each other);
+# a value the contract and the reference data can legitimately produce (a regency counting more covered workers
+# than its estimated worker base) is a warning that publishes and is flagged.
+WARN, BLOCKING = "warning", "critical"  # Great Expectations' severities
+
+
 def _test_expectation(column: str, test: str, argument, published: dict[str, str]) -> Expectation:
+    severity = "error"
+    if isinstance(argument, dict) and "severity" in argument:
+        severity = argument["severity"]
+        argument = {k: v for k, v in argument.items() if k != "severity"}
+    kind, kwargs = _expectation(column, test, argument, published)
+    return kind, {**kwargs, "severity": _severity(severity)}
+
+
+def _severity(contract_severity: str) -> str:
+    if contract_severity not in ("warn", "error"):
+        raise ValueError(f"a contract test's severity is warn or error, not {contract_severity!r}")
+    return WARN if contract_severity == "warn" else BLOCKING
+
+
+def _expectation(column: str, test: str, argument, published: dict[str, str]) -> Expectation:
     kwargs: dict = {"column": column}
     if test == "not_null":
         return "ExpectColumnValuesToNotBeNull", kwargs
@@ -111,7 +138,7 @@ def _resolved(con: duckdb.DuckDBPyConnection, expectation: Expectation, table: s
 
 def _describe_failure(result) -> str:
     config = result.expectation_config
-    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set")}
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set", "severity")}
     detail = result.result or {}
     observed = detail.get("observed_value")
     unexpected = detail.get("partial_unexpected_list")
@@ -121,6 +148,10 @@ def _describe_failure(result) -> str:
     elif observed is not None:
         text += f": observed {observed if not isinstance(observed, list) else sorted(map(str, observed))[:5]}"
     return text
+
+
+def _is_blocking(result) -> bool:
+    return str(getattr(result.expectation_config, "severity", BLOCKING)).lower().endswith(BLOCKING)
 
 
 KEPT_VALIDATIONS = 20  # per suite: the Data Docs site shows the latest refreshes, and stays small
@@ -230,6 +261,8 @@ def validate_published_marts(warehouse: Path, quality_dir: Path, suites: list[Su
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
         outcome = definition.run(batch_parameters={"dataframe": frame})  # stores the result for the Data Docs
-        failures = [_describe_failure(r) for r in outcome.results if not r.success]
-        results.append(SuiteResult(name, bool(outcome.success), len(outcome.results), failures))
+        failed = [r for r in outcome.results if not r.success]
+        blocking = [_describe_failure(r) for r in failed if _is_blocking(r)]
+        warnings = [_describe_failure(r) for r in failed if not _is_blocking(r)]
+        results.append(SuiteResult(name, not blocking, len(outcome.results), blocking, warnings))
     return MartsValidation(results, quality_dir, context)

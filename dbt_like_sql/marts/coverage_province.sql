@@ -10,6 +10,8 @@ select
     sum(worker_base)::bigint as worker_base,
     greatest(sum(worker_base) - sum(covered_workers), 0)::bigint as uncovered_workers,
     round(100.0 * sum(covered_workers) / sum(worker_base), 2) as coverage_pct,
+    sum(covered_workers) > sum(worker_base) as exceeds_worker_base,
+    count(*) filter (where exceeds_worker_base) as regencies_exceeding_worker_base,
     count(*) as regencies,
     count(*) filter (where worker_base_is_estimate) as regencies_with_estimated_base,
     nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(stale_branches, ', '))))), ', '), '')

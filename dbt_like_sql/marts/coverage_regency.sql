@@ -47,6 +47,9 @@ select
     b.workers as worker_base,
     greatest(b.workers - coalesce(c.covered_workers, 0), 0) as uncovered_workers,
     round(100.0 * coalesce(c.covered_workers, 0) / b.workers, 2) as coverage_pct,
+    -- More covered workers than the base is not an error: people are counted where the source system records them
+    -- (the workplace, for wage earners), and most bases are estimates. Flagged, published (check: worker_base_exceeded).
+    coalesce(c.covered_workers, 0) > b.workers as exceeds_worker_base,
     b.source as worker_base_source,
     b.is_estimate as worker_base_is_estimate,
     coalesce(s.current_branches, 0) as current_branches,

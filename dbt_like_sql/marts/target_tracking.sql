@@ -80,6 +80,7 @@ select
     covered_workers,
     worker_base,
     coverage_pct,
+    covered_workers > worker_base as exceeds_worker_base,
     villages,
     villages_meeting_target,
     target_workers,

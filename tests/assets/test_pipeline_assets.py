@@ -188,3 +188,39 @@ def test_a_snapshot_after_the_reporting_date_is_kept_for_later_not_rejected(run_
     log = dict(con.execute("SELECT file_name, outcome FROM quality.ingest_log").fetchall())
     assert log == {"PALOPO_20251130.csv": "accepted", "PALOPO_20260115.csv": "accepted"}
     assert regency(con, ENREKANG)["covered_workers"] == 20  # the snapshot current on 2025-12-31
+
+
+def test_a_regency_above_its_worker_base_is_published_and_flagged_never_blocked(run_pipeline):
+    """Supiori (91.19, a worker base of 13,935) counts more covered workers than its base: the file is published,
+    the regency flagged, the suite and the SQL check report it as warnings, and nothing blocks the country."""
+    niks = [make_nik(region="9119", district=f"0{1 + i // 9000}", serial=1 + i % 9000) for i in range(15_000)]
+    supiori = [row(NIK=n, KODE_WILAYAH="91.19") for n in niks]
+    write_extract(run_pipeline.landing, "JAYAPURA2_20251231.csv", supiori)
+    write_extract(run_pipeline.landing, "PALOPO_20251231.csv", [row(NIK=nik(i)) for i in range(1, 31)])
+    con = run_pipeline(["JAYAPURA2", "PALOPO"], "2025-12-31")
+    flagged = regency(con, "91.19")
+    assert (flagged["covered_workers"], flagged["worker_base"], flagged["exceeds_worker_base"]) == (
+        15_000,
+        13_935,
+        True,
+    )
+    assert flagged["coverage_pct"] == 107.64
+    assert regency(con, ENREKANG)["covered_workers"] == 30 and not regency(con, ENREKANG)["exceeds_worker_base"]
+    [(province_flag, exceeding)] = con.execute(
+        "SELECT exceeds_worker_base, regencies_exceeding_worker_base FROM marts.coverage_province "
+        "WHERE province_code = '91'"
+    ).fetchall()
+    assert (province_flag, exceeding) == (False, 1)
+    checks = check_results(run_pipeline.refresh, run_pipeline.instance)
+    passed, metadata, _ = checks["regencies_within_worker_base"]
+    assert not passed and "91.19" in metadata["details"].value
+    passed, metadata, _ = checks["ge_coverage_regency"]
+    assert not passed and metadata["failures"].value == "none" and "max_value=100" in metadata["warnings"].value
+    severities = {
+        e.dagster_event.event_specific_data.check_name: e.dagster_event.event_specific_data.severity
+        for e in run_pipeline.instance.all_logs(
+            run_pipeline.refresh.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+    }
+    assert severities["ge_coverage_regency"].value == "WARN" == severities["regencies_within_worker_base"].value
+    assert run_pipeline.refresh.asset_materializations_for_node("ucj_warehouse")  # published
