@@ -89,6 +89,11 @@ def covered_by_regency(files: list[Path], as_of: date, regions: dict[str, set[st
 
 def covered_people(files: list[Path], as_of: date, regions: dict[str, set[str]]) -> dict[str, str]:
     """Each covered person's NIK on `as_of` and the region (regency or village code) that places them."""
+    return {nik: region for nik, (_, region) in counted_records(files, as_of, regions).items()}
+
+
+def counted_records(files: list[Path], as_of: date, regions: dict[str, set[str]]) -> dict[str, tuple[str, str]]:
+    """Each covered person's NIK on `as_of`: the branch whose record counts and the region that record places them in."""
     current: dict[str, tuple[date, Path]] = {}
     for path in files:
         branch, stamp = path.name.split(".")[0].split("_")[:2]
@@ -115,5 +120,5 @@ def covered_people(files: list[Path], as_of: date, regions: dict[str, set[str]])
             # Nationally: newest snapshot, then latest enrolment, then branch code.
             rank = (snapshot, enrolled, [-ord(c) for c in branch])
             if nik not in best or rank > best[nik][0]:
-                best[nik] = (rank, region)
-    return {nik: region for nik, (_, region) in best.items()}
+                best[nik] = (rank, branch, region)
+    return {nik: (branch, region) for nik, (_, branch, region) in best.items()}

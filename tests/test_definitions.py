@@ -18,7 +18,7 @@ EXPECTED_ASSETS = {
     "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_covered_worker_counts",
     "int_regency_branches", "int_target_regions",
     "coverage_regency", "coverage_province", "coverage_national", "branch_status", "coverage_breakdown",
-    "coverage_history", "village_programme", "target_history", "target_tracking",
+    "coverage_history", "figure_sources", "village_programme", "target_history", "target_tracking",
     "reference_regions", "reference_branches", "reference_worker_base", "reference_targets",
     "quality_ingest_log", "quality_quarantine",
     "ucj_warehouse", "target_report",
@@ -32,7 +32,8 @@ def test_asset_keys():
 EXPECTED_CHECKS = {
     "participant_snapshots:row_rules", "participant_snapshots:file_rules", "participant_snapshots:snapshot_fresh",
     "coverage_province:province_equals_sum_of_regencies", "coverage_national:national_equals_sum_of_provinces",
-    "branch_status:branches_fresh",
+    "branch_status:branches_fresh", "figure_sources:figure_sources_equal_published_figures",
+    "coverage_regency:regencies_within_worker_base",
     "ucj_warehouse:ge_coverage_regency", "ucj_warehouse:ge_coverage_province", "ucj_warehouse:ge_coverage_national",
     "ucj_warehouse:ge_target_tracking",
     "ucj_warehouse:ge_quality_ingest_log",
@@ -59,6 +60,7 @@ def test_asset_checks():
     assert blocking == {
         "coverage_province:province_equals_sum_of_regencies",
         "coverage_national:national_equals_sum_of_provinces",
+        "figure_sources:figure_sources_equal_published_figures",
         # Great Expectations on the new file, before it is swapped in: a failure keeps the last good file.
         "ucj_warehouse:ge_coverage_regency",
         "ucj_warehouse:ge_coverage_province",

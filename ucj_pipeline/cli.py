@@ -4,11 +4,15 @@ ucj sample [--scale 0.1] [--seed N]     synthetic extracts into the landing area
 ucj run [--as-of YYYY-MM-DD]            everything landed -> lake -> models -> warehouse/ucj.duckdb
 ucj backfill [--from D] [--to D]        recompute history for every snapshot date in the lake, oldest first
 ucj status [--province 73] [--all]      targets, then coverage by province and regency, from the published file
+ucj explain REGION [--as-of YYYY-MM-DD] one figure (73.16, 73 or ID) and the delivered files behind it, their SHA-256,
+                                        the checks it passed and each file's quarantine
 ucj check FILE...                       a branch's pre-flight: the contract's rules on files, nothing written
 ucj ui                                  the Dagster UI and daemon on http://127.0.0.1:3000
 
 Exit codes of run and backfill: 0 published, every file accepted; 3 published, some files rejected (listed);
 1 failed (the line says why; the last good published file keeps serving); 2 misconfigured (nothing ran).
+Exit codes of explain: 0 the files add up to the figure; 1 they do not, or were not recorded for that date;
+2 unknown region or date, or nothing published.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ucj_pipeline.archive import printable_name
 from ucj_pipeline.configuration import DEFAULT_DATA_DOCS_URL, Configuration, ConfigurationError, load_configuration
 from ucj_pipeline.dagster_home import prepare_dagster_home
 from ucj_pipeline.data_docs import serve_data_docs
+from ucj_pipeline.explain import cmd_explain
 from ucj_pipeline.home_lock import HomeBusy
 from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
 from ucj_pipeline.settings import WORKSPACE_FILE, UcjPaths, private_umask, today_in_jakarta
@@ -261,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--province", help="only this province code, e.g. 73")
     status.add_argument("--all", action="store_true", help="every province and regency, also those without data")
     status.set_defaults(func=cmd_status)
+    explain = sub.add_parser("explain", help="print one published figure and the delivered files behind it")
+    explain.add_argument("region", metavar="REGION", help="Kemendagri code: regency 73.16 (or 7316), province 73, ID")
+    explain.add_argument(
+        "--as-of", type=_iso_date, default=None, help="a date of marts.coverage_history (default: the published one)"
+    )
+    explain.set_defaults(func=cmd_explain)
     check = sub.add_parser("check", help="check extract files against the contract without ingesting anything")
     check.add_argument("files", nargs="+", metavar="FILE", help="extract files, named as they will be delivered")
     check.set_defaults(func=cmd_check)
