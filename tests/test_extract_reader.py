@@ -106,3 +106,31 @@ def test_garbage_bytes_are_rejected(tmp_path):
     path.write_bytes(gzip.compress(b"\x00\x01\x02")[:5])
     with pytest.raises(ExtractRejected, match="truncated"):
         read_extract(path, "csv")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_empty_lines_are_skipped_and_the_rows_after_them_keep_their_line_numbers(tmp_path, newline):
+    """DuckDB skips an empty line; the rows after it are still numbered by their line in the file, as a branch's
+    spreadsheet shows it (with a misaligned row among them, and the empty lines at the end)."""
+    lines = [",".join(HEADER), *(",".join(row(serial=i)[h] for h in HEADER) for i in range(1, 5))]
+    lines.insert(2, "")  # line 3
+    lines.insert(4, "")  # line 5
+    lines.insert(5, "")  # line 6
+    lines.insert(7, "1,2,3")  # line 8: too few fields
+    path = tmp_path / "PALOPO_20251231.csv"
+    path.write_bytes((newline.join(lines) + newline * 3).encode())
+    extract = read_extract(path, "csv")
+    assert extract.rows["source_row"].to_list() == [2, 4, 7, 9]
+    assert extract.rows["NIK"].to_list() == [row(serial=i)["NIK"] for i in range(1, 5)]
+    assert extract.misaligned_rows["source_row"].to_list() == [8]
+
+
+def test_empty_lines_are_found_whatever_the_blocks_the_file_is_read_in():
+    from ucj_pipeline.extract_reader import _BlankLines
+
+    text = b"h\r\na\n\n\nb\r\n\r\nc\n"  # empty lines 3, 4 and 6
+    for size in range(1, len(text) + 1):
+        blank = _BlankLines()
+        for start in range(0, len(text), size):
+            blank.scan(text[start : start + size])
+        assert blank.lines == [3, 4, 6], size

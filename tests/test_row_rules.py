@@ -8,7 +8,9 @@ import pytest
 from tests.factories import HEADER, make_nik, row, write_extract
 from ucj_pipeline.judged_rows import judged_rows
 from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_rules import RULES
+from ucj_pipeline.row_rules import RULES, WARNINGS
+
+RULES_AND_WARNINGS = {code: rule.column for code, rule in (RULES | WARNINGS).items()}
 
 SNAPSHOT = date(2025, 12, 31)
 
@@ -253,3 +255,32 @@ def test_a_shifted_row_is_quarantined_with_none_of_its_values(tmp_path, directio
     assert quarantine["offending_value"].to_list() == [None]
     planted = {person["NIK"], "1999-02-10", "Siti", "Aminah", "S.Pd"}
     assert not [v for v in planted if v in str(quarantine.rows())]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule", "column"),
+    [
+        ({"NPP": make_nik(serial=1)}, "npp_personal_value", "employer_npp"),  # the row's own NIK
+        ({"NPP": "1990-01-05"}, "npp_personal_value", "employer_npp"),  # a date
+        ({"NPP": "Peserta"}, "npp_personal_value", "employer_npp"),  # a word of the name
+        ({"KATEGORI": "PESERTA"}, "category_personal_value", "category"),
+    ],
+)
+def test_a_personal_value_keyed_into_a_free_text_column_is_flagged_and_not_stored(tmp_path, overrides, rule, column):
+    """NPP is free text and KATEGORI any upper-case words: a NIK, a date or a word of the name keyed there breaks no
+    rule, so the row counts, flagged, and that column is not stored in the snapshot."""
+    path = write_extract(tmp_path, "PALOPO_20251231.csv", [row(serial=1, **overrides), row(serial=2, NPP="12345678")])
+    with judged_rows(path, "csv", path.name, SNAPSHOT, RegionIndex.load(), tmp_path) as judged:
+        judged.write_snapshot(tmp_path / "snapshot.parquet", "PALOPO", SNAPSHOT, "0" * 64, b"k" * 32)
+        warnings = judged.warnings()
+        judged.write_row_issues(tmp_path / "issues.parquet", path.name, "0" * 64, "PALOPO", SNAPSHOT)
+    stored = pl.read_parquet(tmp_path / "snapshot.parquet").sort("source_row")
+    assert stored.height == 2 and stored[column].to_list()[0] is None
+    assert stored["employer_npp"].to_list()[1] == "12345678"  # an employer number is kept
+    assert warnings.to_dicts() == [{"source_row": 2, "rule": rule}]
+    [issue] = pl.read_parquet(tmp_path / "issues.parquet").to_dicts()
+    assert (issue["severity"], issue["column_name"], issue["offending_value"]) == (
+        "warning",
+        RULES_AND_WARNINGS[rule],
+        None,
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import re
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -164,24 +165,53 @@ def _blocks(path: Path, name: str):
         raise ExtractRejected(name, "unreadable", "not a valid gzip file, or its compressed data is corrupt") from None
 
 
-def _detect_encoding(path: Path, name: str) -> str:
-    """'utf-8' (with or without BOM) or 'cp1252', as the contract allows; anything else is rejected."""
+BLANK_LINE_END = re.compile(rb"\n(?=\r?\n)")  # the end of a line followed by an empty line
+
+
+@dataclass
+class _BlankLines:
+    """The empty lines of a file, found block by block as it is read: DuckDB skips them, so the rows after one are
+    numbered from them (`_csv_source_row`). A `\n` followed by an empty line may straddle two blocks: each block is
+    scanned with the last two bytes of the one before, and a line end is counted once."""
+
+    lines: list[int] = field(default_factory=list)
+    _newlines: int = 0  # newlines before the current block
+    _tail: bytes = b""
+    _last: int = -1  # absolute offset of the last line end counted
+    _offset: int = 0  # absolute offset of the current block
+
+    def scan(self, block: bytes) -> None:
+        text, start = self._tail + block, self._offset - len(self._tail)
+        before_text = self._newlines - self._tail.count(b"\n")
+        for match in BLANK_LINE_END.finditer(text):
+            if start + match.start() > self._last:
+                self._last = start + match.start()
+                self.lines.append(before_text + text.count(b"\n", 0, match.start() + 1) + 1)
+        self._newlines += block.count(b"\n")
+        self._offset += len(block)
+        self._tail = text[-2:]
+
+
+def _detect_encoding(path: Path, name: str) -> tuple[str, list[int]]:
+    """'utf-8' (with or without BOM) or 'cp1252', as the contract allows (anything else is rejected), and the file's
+    empty lines, found in the same pass."""
     head = next(_blocks(path, name), b"")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:64].count(b"\x00") > 4:
         raise ExtractRejected(name, "encoding", "the file is UTF-16; the contract allows UTF-8 or Windows-1252")
     if not head.lstrip(codecs.BOM_UTF8).strip():
         raise ExtractRejected(name, "empty_file", "the file holds no header and no rows")
     for encoding in ("utf-8", "cp1252"):
-        decoder, row = codecs.getincrementaldecoder(encoding)(), 1
+        decoder, row, blank = codecs.getincrementaldecoder(encoding)(), 1, _BlankLines()
         try:
             for block in _blocks(path, name):
                 if b"\x00" in block:
                     row += block[: block.index(b"\x00")].count(b"\n")
                     raise ExtractRejected(name, "encoding", f"line {row}: a NUL byte; not a text file")
                 decoder.decode(block)
+                blank.scan(block)
                 row += block.count(b"\n")
             decoder.decode(b"", final=True)
-            return encoding
+            return encoding, blank.lines
         except UnicodeDecodeError:
             continue
     raise ExtractRejected(name, "encoding", "neither UTF-8 nor Windows-1252, the encodings the contract allows")
@@ -215,11 +245,11 @@ MALFORMED = {
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, load: _Load, scratch: Path | None) -> LoadedExtract:
-    encoding = _detect_encoding(path, load.name)
+    encoding, blank_lines = _detect_encoding(path, load.name)
     header, delimiter = _header(path, load.name, encoding)
     _check_header(header, load.name)
     if encoding == "utf-8":
-        return _scan_csv(con, path, load, header, delimiter)
+        return _scan_csv(con, path, load, header, delimiter, blank_lines)
     # DuckDB reads UTF-8 (its other encodings are extensions that offline networks cannot download): transcode.
     with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
         copy = Path(tmp) / "extract.csv"
@@ -227,11 +257,16 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, load: _Load, scratch: 
             decoder = codecs.getincrementaldecoder(encoding)()
             for block in _blocks(path, load.name):
                 out.write(decoder.decode(block))
-        return _scan_csv(con, copy, load, header, delimiter)
+        return _scan_csv(con, copy, load, header, delimiter, blank_lines)
 
 
 def _scan_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, load: _Load, header: list[str], delimiter: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    load: _Load,
+    header: list[str],
+    delimiter: str,
+    blank_lines: list[int],
 ) -> LoadedExtract:
     # Columns by position (c0, c1, …): header names never enter SQL text; no sniffing, which guesses wrong on
     # large files (a first quoted value after 20,480 rows). The rows stream through the load query in file order.
@@ -262,20 +297,25 @@ def _scan_csv(
         line, error_type = broken[0]
         rule = "encoding" if error_type == "INVALID ENCODING" else "malformed_csv"
         raise ExtractRejected(load.name, rule, f"line {line}: {MALFORMED.get(error_type, error_type.lower())}")
-    return _loaded(con, header, load, _csv_source_row(con))
+    return _loaded(con, header, load, _csv_source_row(con, blank_lines))
 
 
-def _csv_source_row(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    """The row number (as a spreadsheet numbers a CSV's rows: the header is row 1) of each row read, given the rows
-    DuckDB set aside as misaligned: the k-th row read lands after every set-aside row before it. As (expression,
-    join) over LOADED_TABLE aliased `r`."""
+def _csv_source_row(con: duckdb.DuckDBPyConnection, blank_lines: list[int]) -> tuple[str, str]:
+    """The row number (as a spreadsheet numbers a CSV's rows: the header is row 1) of each row read, given the lines
+    DuckDB did not read as rows (the rows it set aside as misaligned, and the empty lines it skips): the k-th row
+    read lands after every such line before it. As (expression, join) over LOADED_TABLE aliased `r`."""
     naive = "(r.rowid + 2)"
-    if not con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]:
+    con.execute(
+        f"CREATE TABLE skipped_lines AS SELECT {SOURCE_ROW} AS line FROM {MISALIGNED_ROWS} "
+        "UNION SELECT unnest($blank)::BIGINT",
+        {"blank": [line for line in blank_lines if line > 1]},
+    )
+    if not con.execute("SELECT count(*) FROM skipped_lines").fetchall()[0][0]:
         return naive, ""
-    # A set-aside row at line L, the k-th (from 0), comes before every row read whose naive number is >= L - k.
+    # A skipped line L, the k-th (from 0), comes before every row read whose naive number is >= L - k.
     shifts = (
-        f"(SELECT threshold, max(shift) AS shift FROM (SELECT {SOURCE_ROW} - row_number() OVER w + 1 AS threshold, "
-        f"row_number() OVER w AS shift FROM {MISALIGNED_ROWS} WINDOW w AS (ORDER BY {SOURCE_ROW})) GROUP BY threshold)"
+        "(SELECT threshold, max(shift) AS shift FROM (SELECT line - row_number() OVER w + 1 AS threshold, "
+        "row_number() OVER w AS shift FROM skipped_lines WINDOW w AS (ORDER BY line)) GROUP BY threshold)"
     )
     return f"{naive} + coalesce(s.shift, 0)", f"ASOF LEFT JOIN {shifts} s ON {naive} >= s.threshold"
 

@@ -34,7 +34,7 @@ from ucj_pipeline.leftovers import scratch_prefix
 from ucj_pipeline.pseudonymise import hmac_sql_params
 from ucj_pipeline.reference_data import RegionIndex
 from ucj_pipeline.row_preparation import PREPARE_SQL, participant_sql, prepare_params
-from ucj_pipeline.row_rules import RULES, WARNINGS, build_row_schema, judge_batch
+from ucj_pipeline.row_rules import NOT_STORED, RULES, WARNINGS, build_row_schema, judge_batch
 
 BATCH_ROWS = 100_000
 MEMORY_LIMIT = "512MB"  # per file being judged; DuckDB spills beyond it
@@ -42,6 +42,7 @@ IN_MEMORY_UP_TO = 64 * 2**20  # bytes of text (a gzip file counts GZIP_RATIO tim
 GZIP_RATIO = 5  # about how much larger an extract's text is than its gzip file
 PREPARED = LOADED_ROWS  # the prepared values of every row read, with its source_row
 RULE_DESCRIPTIONS = {code: rule.description for code, rule in (RULES | WARNINGS).items()}
+WARNING_COLUMNS = {code: rule.column for code, rule in WARNINGS.items()}
 PARTICIPANT_SQL = participant_sql(contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS))
 
 # Every row issue (error: quarantined; warning: kept and flagged), as the lake's row_issues table stores it.
@@ -51,7 +52,7 @@ SELECT $file_name AS file_name, $file_hash AS file_hash, $branch_code AS branch_
 FROM (
     SELECT {SOURCE_ROW}, 'error' AS severity, column_name, rule, offending_value FROM quarantine
     UNION ALL
-    SELECT {SOURCE_ROW}, 'warning', 'NIK', rule, NULL FROM accepted_warnings
+    SELECT {SOURCE_ROW}, 'warning', d.warning_column, rule, NULL FROM accepted_warnings JOIN rule_descriptions d USING (rule)
 ) JOIN rule_descriptions d USING (rule)
 ORDER BY severity, {SOURCE_ROW}, rule
 """
@@ -152,6 +153,14 @@ def _judge_in_batches(con: duckdb.DuckDBPyConnection, schema, batch_rows: int) -
     writer.close()
 
 
+# A free-text column of a row flagged for holding personal data is not stored (row_rules.NOT_STORED).
+_NOT_STORED_SQL = ", ".join(
+    f"CASE WHEN {SOURCE_ROW} NOT IN (SELECT {SOURCE_ROW} FROM nik_warnings WHERE rule = '{rule}') THEN {column} END "
+    f"AS {column}"
+    for rule, column in NOT_STORED.items()
+)
+
+
 def _decide_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """The same NIK twice in the file among the rows that broke no rule: the AKTIF row is kept, then the latest
     enrolment, then the first in the file; the others are quarantined under duplicate_nik."""
@@ -164,7 +173,8 @@ def _decide_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         ) > 1;
         CREATE TABLE accepted_keys AS
         SELECT {SOURCE_ROW}, nik FROM valid_rows ANTI JOIN duplicates USING ({SOURCE_ROW});
-        CREATE VIEW accepted_rows AS SELECT * FROM {PREPARED} JOIN accepted_keys USING ({SOURCE_ROW});
+        CREATE VIEW accepted_rows AS
+        SELECT * REPLACE ({_NOT_STORED_SQL}) FROM {PREPARED} JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE VIEW accepted_warnings AS SELECT * FROM nik_warnings SEMI JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE TABLE quarantine AS
         SELECT {SOURCE_ROW}, column_name, rule, offending_value FROM issues
@@ -198,7 +208,13 @@ def judged_rows(
             _decide_duplicates(con)
             con.register(
                 "rule_descriptions",
-                pl.DataFrame({"rule": [*RULE_DESCRIPTIONS], "description": [*RULE_DESCRIPTIONS.values()]}),
+                pl.DataFrame(
+                    {
+                        "rule": [*RULE_DESCRIPTIONS],
+                        "description": [*RULE_DESCRIPTIONS.values()],
+                        "warning_column": [WARNING_COLUMNS.get(rule) for rule in RULE_DESCRIPTIONS],
+                    }
+                ),
             )
             yield JudgedRows(con, loaded)
 

@@ -110,8 +110,23 @@ WARNINGS: dict[str, Rule] = {
             "NIK date digits differ from TGL_LAHIR (row kept: a NIK is never reissued)",
         ),
         Rule("nik_sex_mismatch", "NIK", "NIK sex digit differs from JENIS_KELAMIN (row kept: a NIK is never reissued)"),
+        Rule(
+            "npp_personal_value",
+            "NPP",
+            "NPP holds what looks like personal data (a NIK, a date, or a word of the participant's name): the row is "
+            "kept, its NPP is not stored",
+        ),
+        Rule(
+            "category_personal_value",
+            "KATEGORI",
+            "KATEGORI holds a word of the participant's name: the row is kept, its category is not stored",
+        ),
     ]
 }
+# Warnings whose column is not stored for the row (a free-text value that carries personal data): rule -> the
+# prepared column that is emptied in the snapshot.
+NOT_STORED = {"npp_personal_value": "employer_npp", "category_personal_value": "category"}
+DATE_SHAPE = r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}"
 
 PROGRAM_LIST = r"^\s*(?:{p})(?:[,;|\s]+(?:{p}))*[,;|\s]*$".format(p="|".join(PROGRAMS))
 
@@ -242,20 +257,43 @@ def nik_consistency_warnings(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([flags.filter(pl.col(code)).select(SOURCE_ROW, rule=pl.lit(code)) for code in rules])
 
 
+def _name_words(text: pl.Expr) -> pl.Expr:
+    return text.str.to_uppercase().str.extract_all(r"[A-Z]{3,}")
+
+
+def _holds_name_word(value: pl.Expr) -> pl.Expr:
+    """The value holds a word (3 letters or more) of the row's own name."""
+    return (_name_words(value).list.set_intersection(_name_words(pl.col("name_text"))).list.len() > 0).fill_null(False)
+
+
+def personal_value_warnings(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows kept but flagged, with a free-text column that is then not stored: NPP holding a NIK, a date or a word of
+    the row's name; KATEGORI (upper-case words) holding a word of the row's name. A personal value keyed into the
+    wrong column must not reach the lake."""
+    npp = pl.col("employer_npp")
+    squeezed = npp.str.replace_all(r"[\s.\-]", "")
+    rules = {
+        "npp_personal_value": (
+            squeezed.str.contains(r"[0-9]{16}")
+            | ((pl.col("nik").str.len_chars() >= 8) & squeezed.str.contains(pl.col("nik"), literal=True))
+            | npp.str.contains(DATE_SHAPE)
+            | _holds_name_word(npp)
+        ),
+        "category_personal_value": _holds_name_word(pl.col("category")),
+    }
+    flags = rows.lazy().select(SOURCE_ROW, **{code: mask.fill_null(False) for code, mask in rules.items()}).collect()
+    return pl.concat([flags.filter(pl.col(code)).select(SOURCE_ROW, rule=pl.lit(code)) for code in rules])
+
+
 def _echoable(value: pl.Expr) -> pl.Expr:
     """Whether a value delivered in a closed-vocabulary column may be shown to say what to fix: a short token of
     letters and `_` (a list of them for PROGRAM), all upper-case or all lower-case (a Title Case word may be a name),
     with no digit (so never a date or a run of digits), and holding no word of the row's own name."""
-
-    def words(text: pl.Expr) -> pl.Expr:
-        return text.str.to_uppercase().str.extract_all(r"[A-Z]{3,}")
-
-    holds_name_word = words(value).list.set_intersection(words(pl.col("name_text"))).list.len() > 0
     return (
         value.str.contains(ECHOED_TOKEN)
         & (value.str.len_chars() <= ECHOED_MAX_LENGTH)
         & ((value == value.str.to_uppercase()) | (value == value.str.to_lowercase()))
-        & ~holds_name_word.fill_null(False)
+        & ~_holds_name_word(value)
     ).fill_null(False)
 
 
@@ -309,5 +347,5 @@ def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudg
     return BatchJudgement(
         issues=issues,
         valid=valid.select(SOURCE_ROW, "nik", "status", "enrolment_date"),
-        warnings=nik_consistency_warnings(valid),
+        warnings=pl.concat([nik_consistency_warnings(valid), personal_value_warnings(valid)]),
     )
