@@ -208,7 +208,8 @@ def test_ucj_check_reports_per_file_and_writes_nothing(tmp_path):
 def test_ucj_check_never_prints_a_personal_value(tmp_path):
     people = [row(NIK=make_nik(serial=i)) for i in range(1, 60)]
     bad = row(NIK="7316" + "12345678901X", NAMA="Siti Aminah", TGL_LAHIR="1987-03-04", SEGMEN="1987-03-04")
-    path = write_extract(tmp_path, "PALOPO_20251130.csv", [*people, bad])
+    keyed = row(NIK=make_nik(serial=99), NAMA="Siti Aminah", TGL_LAHIR="1987-03-04", SEGMEN="1987-03-04")
+    path = write_extract(tmp_path, "PALOPO_20251130.csv", [*people, bad, keyed])
     out = run_ucj(tmp_path / "h", "check", str(path), expect=0).stdout
-    assert "nik_format" in out and "segment_value" in out
+    assert "misaligned_row" in out and "segment_value" in out  # two columns of the wrong form at once; one
     assert "1987-03-04" not in out and "Siti" not in out and "12345678901X" not in out
