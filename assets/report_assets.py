@@ -1,40 +1,22 @@
-"""The target report: an HTML page in $UCJ_HOME/reports and its charts in the Dagster UI (asset metadata)."""
+"""The target report: an HTML page in $UCJ_HOME/reports and its charts in the Dagster UI (asset metadata). The page
+itself is ucj_pipeline.target_report (plain Python); this asset reads the published file and the language
+(UCJ_REPORT_LANG) and wires them."""
 
-import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from resources import PipelineSettings
 from ucj_pipeline.charts import markdown_image
-from ucj_pipeline.target_report import ReportData, draw_charts, write_report
-
-READS = ("coverage_national", "coverage_regency", "target_tracking", "target_history")
-
-
-def _rows(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> list[dict]:
-    cursor = con.execute(query, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.report_texts import texts_for
+from ucj_pipeline.target_report import REPORT_TABLES, ReportData, draw_charts, read_report_data, write_report
 
 
 def load_report_data(settings: PipelineSettings) -> ReportData:
     """The rows the report shows, read from the published ucj.duckdb: the report shows what BI tools see."""
     storage = settings.storage
-    source = {name: storage.published_name(name) for name in READS}
     with storage.connect_published() as con:
-        tracking = _rows(con, f"SELECT * FROM {source['target_tracking']}")
-        with_target = [t["region_code"] for t in tracking if t["level"] in ("regency", "village_programme")]
-        return ReportData(
-            as_of_date=settings.reporting_date(),
-            national=_rows(con, f"SELECT * FROM {source['coverage_national']}")[0],
-            tracking=tracking,
-            target_history=_rows(con, f"SELECT * FROM {source['target_history']} ORDER BY as_of_date"),
-            regencies=_rows(
-                con,
-                f"SELECT * FROM {source['coverage_regency']} "
-                "WHERE covered_workers > 0 OR list_contains(?, regency_code) ORDER BY regency_code",
-                [with_target],
-            ),
-        )
+        tables = {name: storage.published_name(name) for name in REPORT_TABLES}
+        return read_report_data(con, settings.reporting_date(), tables)
 
 
 @asset(
@@ -43,23 +25,29 @@ def load_report_data(settings: PipelineSettings) -> ReportData:
     deps=["ucj_warehouse"],
     kinds={"html"},
     description="reports/ucj_targets_YYYY-MM-DD.html (and latest.html): a self-contained page for regional governments "
-    "with the target table, coverage against target by regency and each target's trend, drawn from the published "
-    "ucj.duckdb once it is swapped in. The same charts show here as metadata.",
+    "(Bahasa Indonesia, or English with UCJ_REPORT_LANG=en) saying how many branch offices delivered, with the target "
+    "table, coverage against target for every regency of a province with a target and each target's trend, drawn "
+    "from the published ucj.duckdb once it is swapped in. The same charts show here as metadata.",
 )
 def target_report(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+    lang = load_configuration(check_home=False).report_lang
+    texts = texts_for(lang)
     data = load_report_data(settings)
-    charts = draw_charts(data)
+    charts = draw_charts(data, lang)
     path = write_report(data, charts, settings.paths.reports)
-    coverage_png = charts.coverage_against_target.png_base64
-    trend_png = charts.target_trends.png_base64
+    trends = "\n\n".join(markdown_image(chart.png_base64, f"{texts.alt_trends}: {target_id}")
+                         for target_id, chart in charts.target_trends)  # fmt: skip
     statuses = {t["target_id"]: t["status"] for t in data.tracking}
     context.log.info(f"Target report written to {path}")
     return MaterializeResult(
         metadata={
             "report": MetadataValue.path(str(path)),
             "as_of_date": str(data.as_of_date),
+            "language": lang,
             "target_status": MetadataValue.json(statuses),
-            "coverage_against_target": MetadataValue.md(markdown_image(coverage_png, "coverage against target")),
-            "target_trends": MetadataValue.md(markdown_image(trend_png, "target trends")),
+            "coverage_against_target": MetadataValue.md(
+                markdown_image(charts.coverage_against_target.png_base64, texts.alt_coverage)
+            ),
+            "target_trends": MetadataValue.md(trends),
         }
     )
