@@ -7,24 +7,30 @@ the UI shows, materialises and checks each model on its own.
 
 import time
 import warnings
+from collections.abc import Sequence
 
 import duckdb
 from dagster import (
+    AnchorBasedFilePathMapping,
     AssetExecutionContext,
+    AssetsDefinition,
     AssetSpec,
     BetaWarning,
     CodeReferencesMetadataValue,
     Failure,
     LocalFileCodeReference,
     MaterializeResult,
+    MetadataValue,
     TableColumnDep,
     TableColumnLineage,
+    link_code_references_to_git,
     multi_asset,
 )
 
 from assets.metadata import column_schema
 from resources import PipelineSettings
 from ucj_pipeline import lake
+from ucj_pipeline.configuration import Configuration
 from ucj_pipeline.settings import PROJECT_ROOT
 from ucj_pipeline.sql_manifest import load_manifest
 from ucj_pipeline.sql_models import ModelRun, ModelSession, SqlModel, project_models, topological_order
@@ -39,13 +45,48 @@ def _lineage(feeds: dict[str, list[list[str]]]) -> TableColumnLineage:
     )
 
 
-def _code_reference(model: SqlModel) -> CodeReferencesMetadataValue:
-    """A link from the asset to its SQL file (the UI's "code" button). Dagster 1.13 calls it beta: it warns."""
-    with warnings.catch_warnings():
+def _lineage_table(columns: list[str], feeds: dict[str, list[list[str]]]) -> MetadataValue:
+    """The column lineage as a table to read on the asset's page: Dagster's open-source UI stores
+    `dagster/column_lineage` but draws no view of it (1.13)."""
+    rows = [
+        f"| `{column}` | ← {', '.join(f'`{table}.{source}`' for table, source in feeds[column])} |"
+        if feeds.get(column)
+        else f"| `{column}` | none: the reporting date or a constant |"
+        for column in columns
+    ]
+    return MetadataValue.md("\n".join(["| column | ← sources |", "|---|---|", *rows]))
+
+
+def code_linked(assets_defs: Sequence[AssetsDefinition], configuration: Configuration) -> list[AssetsDefinition]:
+    """The SQL model assets with a link to each model's `.sql` file in the repository (the "Source code" entry of the
+    asset's page) when UCJ_CODE_URL names it, on UCJ_CODE_BRANCH; without it, no code reference at all (a
+    local-editor link opens only on the server's own desktop): the `sql_file` metadata names the file, relative to
+    the repository."""
+    if not configuration.code_url:
+        return list(assets_defs)
+    with warnings.catch_warnings():  # code references are beta in Dagster 1.13: it warns
         warnings.simplefilter("ignore", BetaWarning)
-        return CodeReferencesMetadataValue(
-            code_references=[LocalFileCodeReference(file_path=str(model.path), line_number=1)]
+        local = [assets_def.map_asset_specs(_with_local_reference) for assets_def in assets_defs]
+        return list(
+            link_code_references_to_git(
+                local,
+                git_url=configuration.code_url,
+                git_branch=configuration.code_branch,
+                file_path_mapping=AnchorBasedFilePathMapping(
+                    local_file_anchor=PROJECT_ROOT, file_anchor_path_in_repository="."
+                ),
+            )
         )
+
+
+def _with_local_reference(spec: AssetSpec) -> AssetSpec:
+    if "sql_file" not in spec.metadata:
+        return spec
+    path = spec.metadata["sql_file"]  # relative to the repository
+    reference = LocalFileCodeReference(file_path=str(PROJECT_ROOT / path), line_number=1, label=path)
+    return spec.merge_attributes(
+        metadata={"dagster/code_references": CodeReferencesMetadataValue(code_references=[reference])}
+    )
 
 
 def _model_spec(model: SqlModel, known: dict) -> AssetSpec:
@@ -59,9 +100,9 @@ def _model_spec(model: SqlModel, known: dict) -> AssetSpec:
         owners=["team:ucj-pipeline"],
         tags={"ucj/layer": model.layer, **({"ucj/published": "true"} if model.publish_as else {})},
         metadata={
-            "sql_file": str(model.path.relative_to(PROJECT_ROOT)),
-            "dagster/code_references": _code_reference(model),
+            "sql_file": str(model.path.relative_to(PROJECT_ROOT)),  # code links: `code_linked`
             "dagster/column_lineage": _lineage(known["lineage"]),
+            "column_lineage": _lineage_table([name for name, _ in columns], known["lineage"]),
             "materialized": model.materialized,
             "dagster/column_schema": column_schema(columns, model.name),
             **({"published_as": model.publish_as} if model.publish_as else {}),

@@ -1,10 +1,11 @@
 """Every column of every asset is described with text meant for that table (dbt_like_sql/schema.yml), and the marts
 show which lake columns feed them (column lineage derived from the SQL)."""
 
-from dagster import AssetKey
+from dagster import AssetKey, UrlCodeReference
 
 from ucj_pipeline.column_contract import contract, describe_columns
-from ucj_pipeline.definitions import defs
+from ucj_pipeline.definitions import build_definitions, defs
+from ucj_pipeline.settings import PROJECT_ROOT
 
 
 def documented_tables() -> dict[str, dict[str, str]]:
@@ -67,10 +68,45 @@ def test_marts_show_column_lineage_back_to_the_lake():
     assert marts and all(lineage[k] is not None and lineage[k].deps_by_column for k in marts), "every mart"
 
 
-def test_each_sql_asset_links_to_its_file():
+def test_each_sql_model_shows_its_column_lineage_as_a_table_to_read():
+    # The open-source UI draws no view of dagster/column_lineage: the same lineage is a table on the asset's page.
     for key, spec in _sql_assets().items():
-        [reference] = spec.metadata["dagster/code_references"].code_references
-        assert reference.file_path.endswith(f"/{key}.sql") and reference.line_number == 1, key
+        table = spec.metadata["column_lineage"].value
+        columns = [c.name for c in spec.metadata["dagster/column_schema"].columns]
+        assert table.splitlines()[:2] == ["| column | ← sources |", "|---|---|"], key
+        assert [row.split("`")[1] for row in table.splitlines()[2:]] == columns, f"{key}: one row per column"
+    regency = _sql_assets()["coverage_regency"].metadata["column_lineage"].value
+    assert "| `covered_workers` | ← `int_covered_worker_counts.covered_workers` |" in regency.splitlines()
+    assert "| `coverage_pct` | ← `int_covered_worker_counts.covered_workers`, `stg_worker_bases.workers` |" in regency
+    assert "| `as_of_date` | none: the reporting date or a constant |" in regency
+
+
+def test_sql_models_link_their_file_in_the_configured_repository_and_never_in_a_local_editor(monkeypatch):
+    def references(defs) -> dict[str, list]:
+        return {
+            spec.key.to_user_string(): spec.metadata["dagster/code_references"].code_references
+            for spec in defs.resolve_all_asset_specs()
+            if "dagster/code_references" in spec.metadata
+        }
+
+    # Without UCJ_CODE_URL: no code reference (a vscode:// link opens only on the server's desktop); the file's
+    # path in the repository is plain text.
+    monkeypatch.delenv("UCJ_CODE_URL", raising=False)
+    assert references(build_definitions()) == {}
+    for key, spec in _sql_assets().items():
+        assert (
+            spec.metadata["sql_file"].endswith(f"/{key}.sql") and (PROJECT_ROOT / spec.metadata["sql_file"]).is_file()
+        )
+
+    monkeypatch.setenv("UCJ_CODE_URL", "https://github.com/bpjs/ucj-pipeline")
+    monkeypatch.setenv("UCJ_CODE_BRANCH", "release/2026.1")
+    linked = references(build_definitions())
+    assert set(linked) == set(_sql_assets())
+    base = "https://github.com/bpjs/ucj-pipeline/tree/release/2026.1/"
+    for key, [reference] in linked.items():
+        assert isinstance(reference, UrlCodeReference), key
+        assert reference.url == f"{base}{_sql_assets()[key].metadata['sql_file']}#L1", key
+    assert linked["coverage_regency"][0].url == f"{base}dbt_like_sql/marts/coverage_regency.sql#L1"
 
 
 def _sql_assets():

@@ -39,6 +39,7 @@ def test_the_wheel_holds_what_the_code_location_reads(tmp_path):
         assert read("ucj_pipeline/instance.yaml") == (PROJECT_ROOT / "deploy" / "dagster.yaml").read_bytes()
         assert read("ucj_pipeline/workspace.yaml") == (PROJECT_ROOT / "workspace.yaml").read_bytes()
         assert "ucj_pipeline/data_docs_static/jquery.min.js" in names
+        assert "ucj_pipeline/data_docs_static/fontawesome/webfonts/fa-solid-900.woff2" in names  # the Data Docs' marks
         assert not [n for n in names if n.startswith("tests/") or n.endswith(".duckdb")]
 
 

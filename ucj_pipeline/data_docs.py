@@ -4,7 +4,8 @@ GX's pages load Bootstrap, jQuery and bootstrap-table from public CDNs, a logo f
 styles from elsewhere: offline (government networks often are) they render blank, and online they call out to the
 internet when opened. After each build, `make_offline` copies the vendored files (`data_docs_static/`, with their
 licences) into the site and rewrites each page: known CDN files point to the local copies, the logo to the one GX
-ships in the site, and any other external stylesheet, script or image is dropped.
+ships in the site, and any other external stylesheet, script or image is dropped. The pass and fail marks are Font
+Awesome icons: its solid webfont and CSS are vendored too (`fontawesome/`), or the pages would show no marks at all.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ LOCAL_COPIES = {
     "bootstrap-datepicker.min.js": "bootstrap-datepicker.min.js",
     "bootstrap-datepicker.min.css": "bootstrap-datepicker.min.css",
 }
+FONT_AWESOME = "fontawesome"  # a folder: its CSS finds its webfonts at ../webfonts/, as published
+# GX links Font Awesome's all.min.css (every style); the pages use its solid icons only, vendored as two files.
+FONT_AWESOME_TAG = re.compile(
+    r"""<link\b[^>]*href=["']https?://[^"']*font-?awesome[^"']*/all(?:\.min)?\.css["'][^>]*>""", re.IGNORECASE
+)
+FONT_AWESOME_CSS = ("fontawesome.min.css", "solid.min.css")
 EXTERNAL_URL = re.compile(r"""(?P<attr>src|href)=(?P<q>["'])(?P<url>https?://[^"']+)(?P=q)""")
+# The site's own files, at whatever depth GX wrote (its favicon link on validation pages is one folder short).
+SITE_STATIC = re.compile(r"""(?P<attr>src|href)=(?P<q>["'])(?:\.\./)*static/""")
 EXTERNAL_TAG = re.compile(
     r"""<(?:link|script|img)\b[^>]*?(?:src|href)=["']https?://[^"']*["'][^>]*>(?:\s*</script>)?""", re.IGNORECASE
 )
@@ -44,6 +53,12 @@ def make_offline(site: Path) -> list[Path]:
     for source in VENDORED.iterdir():
         if source.suffix in (".css", ".js", ".md"):
             shutil.copyfile(source, vendor / source.name)
+    # File by file, not copytree (which copies the package's modes): folders and files get the private home's.
+    for source in (VENDORED / FONT_AWESOME).rglob("*"):
+        if source.is_file():
+            target = vendor / source.relative_to(VENDORED)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
     pages = sorted(site.rglob("*.html"))
     for page in pages:
         root = os.path.relpath(site, page.parent)
@@ -62,15 +77,20 @@ def _localise(html: str, root: str) -> str:
             return f"{match['attr']}={match['q']}{root}/static/images/logo-long.png{match['q']}"
         return match.group(0)
 
+    icons = "".join(
+        f'<link rel="stylesheet" href="{root}/{VENDOR_DIR}/{FONT_AWESOME}/css/{name}">' for name in FONT_AWESOME_CSS
+    )
+    html = FONT_AWESOME_TAG.sub(lambda _: icons, html)
+    html = SITE_STATIC.sub(lambda m: f"{m['attr']}={m['q']}{root}/static/", html)
     html = EXTERNAL_URL.sub(local, html)
-    # Whatever still loads from the internet (icon fonts, dark-mode styles, chart libraries) is dropped: the page
+    # Whatever still loads from the internet (dark-mode styles, chart libraries) is dropped: the page
     # works without it, and opening it must not call out.
     return EXTERNAL_TAG.sub("", html)
 
 
-def serve_data_docs(quality_dir: Path, port: int) -> None:
-    """Serve the Data Docs site (and nothing else of UCJ_HOME) on 127.0.0.1, so the link in the UI opens them. The
-    server is a child in the same process group as `dagster dev`: Ctrl-C, or stopping the group, stops it too."""
+def serve_data_docs(quality_dir: Path, port: int):
+    """Serve the Data Docs site (and nothing else of UCJ_HOME) on 127.0.0.1, so the link in the UI opens them.
+    Returns the server's process: `ucj ui` stops it when it stops."""
     import subprocess
 
     from ucj_pipeline.quality import data_docs_site
@@ -84,4 +104,4 @@ def serve_data_docs(quality_dir: Path, port: int) -> None:
             "refresh builds the Data Docs here.</p>"
         )
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)]
-    subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,6 +10,7 @@ imported only when a suite runs: it takes seconds to import, and the code locati
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ class SuiteResult:
     evaluated: int
     failures: list[str]  # one readable line per failed blocking expectation
     warnings: list[str] = field(default_factory=list)  # one readable line per failed warn expectation
+    page: str = ""  # this validation's page in the Data Docs site, relative to it (written when the site is built)
 
 
 def _pct_deviation(frame: pd.DataFrame) -> pd.DataFrame:
@@ -166,6 +168,24 @@ def _validations_store(quality_dir: Path) -> Path:
     return quality_dir / "gx" / "uncommitted" / "validations"
 
 
+def run_name(frames: dict[str, pd.DataFrame], run_time: datetime) -> str:
+    """The name a validation run has in the Data Docs: the reporting date of the figures validated (their
+    `as_of_date`) and the local time of the run, e.g. `refresh 2025-12-31 06:00:12 WIB`; GX's own is `__none__`."""
+    dates = {
+        str(v)[:10] for f in frames.values() if "as_of_date" in f.columns for v in f["as_of_date"].dropna().unique()
+    }
+    local = run_time.astimezone()
+    return " ".join(["refresh", *sorted(dates)[-1:], f"{local:%H:%M:%S} {local.tzname() or ''}".strip()])
+
+
+def _result_page(quality_dir: Path, suite: str, run_id) -> str:
+    """The page GX writes for a stored result: the result's path in the store (`<suite>/<run name>/<run time>/
+    <batch>.json`, the key GX files it under) as `validations/....html` in the site."""
+    run_name, run_time = run_id.to_tuple()
+    [stored] = (_validations_store(quality_dir) / suite / run_name / run_time).glob("*.json")
+    return (Path("validations") / stored.relative_to(_validations_store(quality_dir))).with_suffix(".html").as_posix()
+
+
 def _gx_context(quality_dir: Path):
     """A GX context configured in code: suites and validation definitions in memory (they are rebuilt from this module
     every run), validation results and the Data Docs site on disk. No project YAML is read or written: a file-backed
@@ -244,6 +264,7 @@ def validate_published_marts(warehouse: Path, quality_dir: Path, suites: list[Su
     """Run the suites on frames read from a built ucj.duckdb; results are stored under `quality_dir`."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.core.run_identifier import RunIdentifier
 
     frames, plans = {}, {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -254,15 +275,19 @@ def validate_published_marts(warehouse: Path, quality_dir: Path, suites: list[Su
 
     context = _gx_context(quality_dir)
     source = context.data_sources.add_pandas("published_marts")
+    run_time = datetime.now(UTC)
+    run_id = RunIdentifier(run_name=run_name(frames, run_time), run_time=run_time)  # one run: every suite of the file
     results = []
     for name, frame in frames.items():
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
         expectations = [getattr(gxe, kind)(**kwargs) for kind, kwargs in plans[name]]
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        outcome = definition.run(batch_parameters={"dataframe": frame})  # stores the result for the Data Docs
+        # stores the result for the Data Docs, under the run's name
+        outcome = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id)
         failed = [r for r in outcome.results if not r.success]
         blocking = [_describe_failure(r) for r in failed if _is_blocking(r)]
         warnings = [_describe_failure(r) for r in failed if not _is_blocking(r)]
-        results.append(SuiteResult(name, not blocking, len(outcome.results), blocking, warnings))
+        page = _result_page(quality_dir, name, run_id)
+        results.append(SuiteResult(name, not blocking, len(outcome.results), blocking, warnings, page))
     return MartsValidation(results, quality_dir, context)
