@@ -6,7 +6,12 @@ its partition's materialisations and asset checks:
   branch delivers a file that is accepted; its description says which file, which rule, what keeps counting and
   what to ask the branch for;
 - `row_rules`: the Pandera validation outcome (rows checked, quarantined, the rules that failed most);
-- `snapshot_fresh`: the branch's newest accepted snapshot is at most 35 days old on the reporting date.
+- `snapshot_fresh`: the branch's newest accepted snapshot is at most 35 days old on the reporting date;
+- `all_branches_healthy` (not partitioned): every branch of the registry at once, evaluated at the end of every
+  ingest and every refresh: fails while any branch's latest delivery is rejected (error), or a branch is stale or has
+  no snapshot (warning), listing them with their one-line reasons. Dagster 1.13's UI shows a partitioned check's
+  latest evaluation of *any* branch in the asset's check list, so a good delivery of one branch would paint it green
+  while another fails: this check is the one no other branch can overwrite.
 
 A run covers one branch or a range of branch partitions (a single-run backfill policy): the landing sensor and
 `ucj run` ask for one run per contiguous block of branches with new files, usually one for the whole delivery. The
@@ -51,7 +56,8 @@ from assets.metadata import lake_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
 from ucj_pipeline import lake
-from ucj_pipeline.branch_health import BranchHealth, branch_health
+from ucj_pipeline.branch_health import BranchHealth, CountryHealth, branch_health, country_health
+from ucj_pipeline.dagster_internals import FailureShownAsMessage, targeting_latest_materialization
 from ucj_pipeline.landing_files import LandedFile, branch_of
 from ucj_pipeline.reference_data import known_branch_codes
 from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
@@ -121,13 +127,25 @@ with warnings.catch_warnings():
             "date (contract: stale after 35 days).",
         ),
     ]
+ALL_BRANCHES_HEALTHY = AssetCheckSpec(
+    "all_branches_healthy",
+    asset=SNAPSHOTS,
+    description="Every delivering branch on the reporting date, evaluated at the end of every ingest and every "
+    "refresh: fails (error) while any branch's latest delivery is rejected, and (warning) while a branch is stale "
+    f"(snapshot older than {STALE_AFTER_DAYS} days) or has no snapshot on that date; lists them with their one-line "
+    "reasons, the snapshots that wait for a later reporting date, and the registry's branches that never delivered "
+    "(told, not judged: their regencies list them as missing). Unlike the per-branch checks, no other branch's "
+    "delivery can turn it green.",
+)
+CHECK_SPECS.append(ALL_BRANCHES_HEALTHY)
 REJECTED_TAG = "ucj/rejected"
 RETRY_BASE_SECONDS = 5
 RETRY_MAX = 5
 
 
-class BranchDeliveryRejected(Failure):
-    """The branch's latest delivery was rejected: its ingest run fails with what happened and what to do."""
+class BranchDeliveryRejected(FailureShownAsMessage):
+    """The branch's latest delivery was rejected: its ingest run fails with what happened and what to do, shown as
+    that message alone (the cause is the file, not the code: no stack trace)."""
 
 
 @multi_asset(
@@ -178,7 +196,15 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         _report_branch(context, result, as_of)
         if result.health.failing:
             failing.append(result.health)
-    _end_of_run(context, unfinished, failing)
+    country = country_health(settings.paths.lake, sorted(known), as_of)
+    # Every failing branch's file_rules again, after all others: the asset's check list shows a partitioned check's
+    # latest evaluation of any branch, so a good delivery of one branch reported last must not paint it green
+    # while another branch's latest delivery is rejected.
+    for health in country.rejected():
+        evaluation = _file_rules_evaluation(health, as_of, "evaluated again at the end of this run")
+        context.log_event(targeting_latest_materialization(context.instance, evaluation))
+    context.log_event(all_branches_healthy(settings, as_of, country))
+    _end_of_run(context, unfinished, failing, as_of)
     # Every result was logged for its own branch's partition, above. The checks' outputs are closed without a result
     # of their own (an AssetCheckResult here would be one evaluation for the whole range, no branch's).
     for check_key in context.selected_asset_check_keys:
@@ -191,18 +217,59 @@ def _report_branch(context: AssetExecutionContext, result: "BranchBatchResult", 
     if not files:
         context.log.info(f"No new extract in the landing area for branch {branch}")
     for row in files:
-        message = f"{row['file_name']}: {row['outcome']}"
         if row["outcome"] == "rejected":
-            context.log.warning(f"{message}: {row['reason']}")
+            context.log.warning(row["reason"])  # it names the file and the rule
         else:
-            context.log.info(f"{message} ({row['rows_accepted']} accepted, {row['rows_quarantined']} quarantined)")
+            context.log.info(
+                f"{row['file_name']}: {row['outcome']} ({row['rows_accepted']} accepted, "
+                f"{row['rows_quarantined']} quarantined)"
+            )
     for event in _materializations(branch, files, result.rule_counts):
         context.log_event(event)
     for event in _checks(result, as_of):
-        context.log_event(event)
+        context.log_event(targeting_latest_materialization(context.instance, event))
 
 
-def _end_of_run(context: AssetExecutionContext, unfinished: list["BranchBatchResult"], failing: list[BranchHealth]):
+def all_branches_healthy(
+    settings: PipelineSettings, as_of: date, health: CountryHealth | None = None
+) -> AssetCheckEvaluation:
+    """The asset-level truth of branch health on the reporting date (logged by ingest and by the refresh)."""
+    health = health or country_health(settings.paths.lake, sorted(known_branch_codes()), as_of)
+    rejected, stale, missing = health.rejected(), health.stale(STALE_AFTER_DAYS), health.missing()
+    return AssetCheckEvaluation(
+        asset_key=AssetKey(SNAPSHOTS),
+        check_name=ALL_BRANCHES_HEALTHY.name,
+        passed=health.healthy(STALE_AFTER_DAYS),
+        severity=AssetCheckSeverity.ERROR if rejected else AssetCheckSeverity.WARN,
+        description=health.summary(STALE_AFTER_DAYS),
+        metadata={
+            "reporting_date": str(as_of),
+            "delivering_branches": len(health.delivering()),
+            "rejected": ", ".join(b.branch_code for b in rejected) or "none",
+            "stale": ", ".join(b.branch_code for b in stale) or "none",
+            "no_snapshot": ", ".join(b.branch_code for b in missing) or "none",
+            "never_delivered": len(health.never_delivered()),
+            "waiting": ", ".join(f"{b.branch_code} ({b.waiting_after(as_of)})" for b in health.waiting()) or "none",
+        },
+    )
+
+
+def rejected_tag(failing: list[BranchHealth], limit: int = 250) -> str:
+    """The run list's short form of the rejections: file and rule of each, cut at a whole entry (Dagster keeps at
+    most 255 characters of a tag value); the full reasons are in the run's failure metadata."""
+    entries = [f"{h.latest['file_name']}: rejected by rule '{h.latest['rejection_rule']}'" for h in failing]
+    text = ""
+    for i, entry in enumerate(entries):
+        more = f" (+{len(entries) - i} more)"
+        if len(text) + len(entry) + 3 + len(more) > limit:
+            return text + more
+        text = f"{text} | {entry}" if text else entry
+    return text
+
+
+def _end_of_run(
+    context: AssetExecutionContext, unfinished: list["BranchBatchResult"], failing: list[BranchHealth], as_of: date
+):
     """After every branch is reported: retry a file still being written, fail on an error, or on a rejection."""
     if waiting := [r for r in unfinished if r.still_being_written]:
         wait = RETRY_BASE_SECONDS * 2**context.retry_number
@@ -218,14 +285,15 @@ def _end_of_run(context: AssetExecutionContext, unfinished: list["BranchBatchRes
             metadata={"branches": ", ".join(r.branch_code for r in unfinished)},
         )
     if failing:
-        messages = [health.message() for health in failing]
-        context.instance.add_run_tags(context.run_id, {REJECTED_TAG: " | ".join(messages)[:250]})
+        messages = [health.message(as_of) for health in failing]
+        context.instance.add_run_tags(context.run_id, {REJECTED_TAG: rejected_tag(failing)})
         raise BranchDeliveryRejected(
             description="\n\n".join(messages),
             metadata={
                 "branches": ", ".join(h.branch_code for h in failing),
                 "files": ", ".join(h.latest["file_name"] for h in failing),
                 "rules": ", ".join(h.latest["rejection_rule"] or "" for h in failing),
+                "reasons": MetadataValue.md("\n".join(f"- {m}" for m in messages)),
             },
             allow_retries=False,
         )
@@ -280,22 +348,27 @@ def _check(branch: str, name: str, passed: bool, severity: AssetCheckSeverity, d
     )
 
 
-def _checks(result: "BranchBatchResult", as_of: date):
-    branch, files, rule_counts, health = result.branch_code, result.log_rows, result.rule_counts, result.health
-    yield _check(
-        branch,
+def _file_rules_evaluation(health: BranchHealth, as_of: date, files_this_run) -> AssetCheckEvaluation:
+    return _check(
+        health.branch_code,
         "file_rules",
         not health.failing,
         AssetCheckSeverity.ERROR,
-        health.message(),
+        health.message(as_of),
         {
             "latest_delivery": health.latest["file_name"] if health.latest else "none",
             "latest_outcome": health.latest["outcome"] if health.latest else "none",
             "rule": (health.latest or {}).get("rejection_rule") or "none",
-            "counting_snapshot": str(health.counting_snapshot or "none"),
-            "files_this_run": MetadataValue.md(_files_markdown(files)) if files else "no new file",
+            "counting_snapshot": str(health.counting_on(as_of) or "none"),
+            "waiting_snapshot": str(health.waiting_after(as_of) or "none"),
+            "files_this_run": files_this_run,
         },
     )
+
+
+def _checks(result: "BranchBatchResult", as_of: date):
+    branch, files, rule_counts, health = result.branch_code, result.log_rows, result.rule_counts, result.health
+    yield _file_rules_evaluation(health, as_of, MetadataValue.md(_files_markdown(files)) if files else "no new file")
     read = [f for f in files if f["rows_read"]]
     checked = sum(f["rows_read"] for f in read)
     quarantined = sum(f["rows_quarantined"] or 0 for f in read)

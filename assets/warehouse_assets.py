@@ -8,6 +8,7 @@ the check shows as a warning listing it.
 """
 
 from pathlib import Path
+from urllib.parse import quote
 
 from dagster import (
     AssetCheckResult,
@@ -20,6 +21,7 @@ from dagster import (
     asset,
 )
 
+from assets.ingest_assets import all_branches_healthy
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import CODE_VERSION_METADATA, REPORTING_DATE_METADATA, MartsQuality, PipelineSettings
 from ucj_pipeline.column_contract import contract, describe_columns
@@ -77,10 +79,11 @@ def _build_data_docs(context: AssetExecutionContext, marts_quality: MartsQuality
 def _check_results(
     context: AssetExecutionContext, results: list[SuiteResult], quality_dir: Path
 ) -> list[AssetCheckResult]:
-    docs = data_docs_site(quality_dir) / "index.html"
+    site = data_docs_site(quality_dir)
     data_docs_url = load_configuration().data_docs_url  # served by `ucj ui` (README: Data Docs)
     checks = []
     for result in results:
+        page = result.page or "index.html"  # this suite's validation of this run (the page is built after the check)
         if not result.success:
             context.log.warning(f"{PUBLISHED_AS[result.table]}: " + "; ".join(result.failures))
         if result.warnings:
@@ -97,8 +100,8 @@ def _check_results(
                     "failed": len(result.failures),
                     "failures": MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
                     "warnings": MetadataValue.md("\n".join(f"- {w}" for w in result.warnings) or "none"),
-                    "data_docs": MetadataValue.url(data_docs_url + docs.name),
-                    "data_docs_file": MetadataValue.path(str(docs)),
+                    "data_docs": MetadataValue.url(data_docs_url + quote(page)),
+                    "data_docs_file": MetadataValue.path(str(site / page)),
                 },
             )
         )
@@ -117,6 +120,8 @@ def _check_results(
     + "), built in a new file, checked, and swapped into place, so readers never block a run or see half of one.",
 )
 def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, marts_quality: MartsQuality):
+    # Branch health on this refresh's reporting date, whatever the publish does: stale branches age with the date.
+    context.log_event(all_branches_healthy(settings, settings.reporting_date()))
     paths = settings.paths
     tables = settings.storage.published_tables(
         {m.name: describe_columns([name for name, _ in SQL_MODEL_COLUMNS[m.name]], m.name) for m in PUBLISHED}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr, field_validator
 
 from ucj_pipeline.configuration import load_configuration
@@ -45,6 +45,15 @@ class LandingArea(ConfigurableResource):
         """UCJ_LANDING_URL (default: the folder given) and UCJ_SETTLE_SECONDS (default 30 s)."""
         config = load_configuration()
         return cls(location=config.landing_url or str(default_folder), settle_seconds=config.settle_seconds)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        from resources.pipeline_settings import refuse_run_config_overrides
+        from ucj_pipeline.settings import UcjPaths
+
+        config = load_configuration()
+        default = str(UcjPaths(config.home).landing)
+        expected = {"location": config.landing_url or default, "settle_seconds": config.settle_seconds}
+        refuse_run_config_overrides(context, "landing_area", expected)
 
     @property
     def store(self) -> LandingStore:

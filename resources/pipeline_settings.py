@@ -59,6 +59,24 @@ def reporting_date_for(instance: DagsterInstance | None, tags: Mapping[str, str]
     return published_reporting_date(instance) or today_in_jakarta().isoformat()
 
 
+def refuse_run_config_overrides(context: InitResourceContext, resource_key: str, from_environment: dict) -> None:
+    """Paths and thresholds come from the environment (`ucj_pipeline.configuration`), never from one run's
+    configuration: a run configured in the launchpad with another home, landing area or threshold is refused before
+    it reads or writes anything. (A run whose configuration repeats the environment's values passes.)"""
+    run = context.dagster_run
+    if run is None:
+        return
+    configured = ((run.run_config or {}).get("resources", {}).get(resource_key) or {}).get("config") or {}
+    changed = {k: v for k, v in configured.items() if k in from_environment and v != from_environment[k]}
+    if changed:
+        raise Failure(
+            f"run configuration may not change resources.{resource_key}: "
+            + ", ".join(f"{k}={v!r} (the environment says {from_environment[k]!r})" for k, v in changed.items())
+            + ". Paths and thresholds are set in the code location's environment (README: Configuration); "
+            "remove them from the run's configuration."
+        )
+
+
 class PipelineSettings(ConfigurableResource):
     """Where the pipeline writes (UCJ_HOME) and how it judges: the reporting date and quarantine threshold."""
 
@@ -93,6 +111,17 @@ class PipelineSettings(ConfigurableResource):
     _held: ExitStack = PrivateAttr(default_factory=ExitStack)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        config = load_configuration()
+        refuse_run_config_overrides(
+            context,
+            "settings",
+            {
+                "ucj_home": str(config.home),
+                "quarantine_threshold": config.quarantine_threshold,
+                "lock_wait_seconds": config.lock_wait_seconds,
+                "ingest_workers": config.ingest_workers,
+            },
+        )
         run = context.dagster_run
         self._run_as_of_date = reporting_date_for(context.instance, run.tags if run is not None else {})
         if run is not None and context.instance is not None and AS_OF_DATE_TAG not in run.tags:

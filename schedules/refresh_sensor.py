@@ -41,7 +41,8 @@ IN_FLIGHT = [
     DagsterRunStatus.STARTING,
     DagsterRunStatus.STARTED,
 ]
-CHANGE_TAG = "ucj/refresh_after"  # the ingest change (its event time) a refresh run was asked for
+# The ingest change (its event time) a refresh run was asked for: bookkeeping, hidden in the UI (`.dagster/`).
+CHANGE_TAG = ".dagster/ucj_refresh_after"
 
 
 def newest_ingest_change(instance) -> float | None:

@@ -85,3 +85,49 @@ def wait_for(predicate, timeout: float, interval: float = 2.0, what: str = "cond
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's (make test installs it: scripts/install-test-services.sh)
+
+
+def launch_chromium(playwright):
+    """Headless Chromium as every browser test drives it, through Playwright."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+
+
+@contextmanager
+def serve_folder(folder: Path):
+    """Serve a folder on 127.0.0.1 as `ucj ui` serves the Data Docs; yields the base URL (ending in /)."""
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        wait_for(lambda: _answers(base), timeout=30, interval=0.2, what=f"the server of {folder}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+# The Font Awesome icons of a page: the webfont loaded, and every mark drawn with it (a glyph, not an empty box).
+MARKS_DRAWN = """async () => {
+    await document.fonts.ready;
+    const marks = Array.from(document.querySelectorAll("i.fas"));
+    return {
+        fonts: Array.from(document.fonts).filter(f => f.family.includes("Font Awesome")).map(f => f.status),
+        marks: marks.length,
+        drawn: marks.filter(m => m.getBoundingClientRect().width > 0
+            && getComputedStyle(m, "::before").content.length > 2
+            && getComputedStyle(m).fontFamily.includes("Font Awesome")).length,
+        glyph: document.fonts.check('900 16px "Font Awesome 6 Free"', "\\uf058"),
+    };
+}"""

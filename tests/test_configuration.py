@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import EnvVar
 
 from resources import PipelineSettings
-from ucj_pipeline.configuration import load_configuration
+from ucj_pipeline.configuration import ConfigurationError, load_configuration
 from ucj_pipeline.settings import PROJECT_ROOT
 
 PACKAGES = ("ucj_pipeline", "assets", "resources", "schedules")
@@ -51,3 +51,29 @@ def test_dagster_home_is_part_of_the_checked_configuration(tmp_path):
     assert load_configuration({"UCJ_HOME": str(tmp_path)}).dagster_home == tmp_path.resolve() / "dagster_home"
     elsewhere = tmp_path / "instance"
     assert load_configuration({"UCJ_HOME": str(tmp_path), "DAGSTER_HOME": str(elsewhere)}).dagster_home == elsewhere
+
+
+def test_code_links_need_a_github_or_gitlab_address_without_credentials(tmp_path):
+    def problems(**env: str) -> list[str]:
+        try:
+            load_configuration({"UCJ_HOME": str(tmp_path), **env})
+        except ConfigurationError as error:
+            return error.problems
+        return []
+
+    configured = load_configuration(
+        {"UCJ_HOME": str(tmp_path), "UCJ_CODE_URL": "https://github.com/bpjs/ucj-pipeline.git/"}
+    )
+    assert (configured.code_url, configured.code_branch) == ("https://github.com/bpjs/ucj-pipeline", "main")
+    assert load_configuration({"UCJ_HOME": str(tmp_path)}).code_url == ""  # no code links at all
+    assert problems(UCJ_CODE_URL="https://gitlab.bpjs.example/data/ucj", UCJ_CODE_BRANCH="release/2026.1") == []
+    [wrong] = problems(UCJ_CODE_URL="https://example.org/ucj")
+    assert wrong.startswith("UCJ_CODE_URL='https://example.org/ucj' is not the web address of a GitHub or GitLab")
+    [secret] = problems(UCJ_CODE_URL="https://oauth2:glpat-s3cret@gitlab.com/bpjs/ucj")
+    assert "credentials" in secret and "s3cret" not in secret
+    assert problems(UCJ_CODE_URL="file:///srv/ucj") == [
+        "UCJ_CODE_URL='file:///srv/ucj' is not an http:// or https:// address"
+    ]
+    assert problems(UCJ_CODE_BRANCH="main..evil") == [
+        "UCJ_CODE_BRANCH='main..evil' is not a git branch, tag or commit name"
+    ]

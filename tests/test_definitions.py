@@ -31,6 +31,7 @@ def test_asset_keys():
 
 EXPECTED_CHECKS = {
     "participant_snapshots:row_rules", "participant_snapshots:file_rules", "participant_snapshots:snapshot_fresh",
+    "participant_snapshots:all_branches_healthy",
     "coverage_province:province_equals_sum_of_regencies", "coverage_national:national_equals_sum_of_provinces",
     "branch_status:branches_fresh", "figure_sources:figure_sources_equal_published_figures",
     "coverage_regency:regencies_within_worker_base",
@@ -117,8 +118,9 @@ def test_ingest_and_its_checks_are_partitioned_by_branch():
     spec = next(s for s in defs.resolve_all_asset_specs() if s.key == AssetKey("participant_snapshots"))
     assert spec.partitions_def.name == "branch"
     ingest = defs.resolve_assets_def("participant_snapshots")
-    assert {c.name: c.partitions_def.name for c in ingest.check_specs} == {
-        "file_rules": "branch", "row_rules": "branch", "snapshot_fresh": "branch"
+    assert {c.name: c.partitions_def.name if c.partitions_def else None for c in ingest.check_specs} == {
+        "file_rules": "branch", "row_rules": "branch", "snapshot_fresh": "branch",
+        "all_branches_healthy": None,  # every branch at once: the asset-level truth no branch can overwrite
     }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ ucj backfill [--from D] [--to D]        recompute history for every snapshot dat
 ucj status [--province 73] [--all]      targets, then coverage by province and regency, from the published file
 ucj explain REGION [--as-of YYYY-MM-DD] one figure (73.16, 73 or ID) and the delivered files behind it, their SHA-256,
                                         the checks it passed and each file's quarantine
+ucj report [--lang id|en] [--out FILE]  the HTML target report of the published figures, in a language
 ucj check FILE...                       a branch's pre-flight: the contract's rules on files, nothing written
 ucj ui                                  the Dagster UI and daemon on http://127.0.0.1:3000
 
@@ -35,8 +36,10 @@ from ucj_pipeline.data_docs import serve_data_docs
 from ucj_pipeline.explain import cmd_explain
 from ucj_pipeline.home_lock import HomeBusy
 from ucj_pipeline.leftovers import remove_leftovers, scratch_prefix
+from ucj_pipeline.report_texts import LANGUAGES
 from ucj_pipeline.settings import WORKSPACE_FILE, UcjPaths, private_umask, today_in_jakarta
 from ucj_pipeline.status_command import cmd_status
+from ucj_pipeline.target_report import cmd_report
 
 # The CLI shows Dagster's INFO events (files, outcomes, warnings); DEBUG events stay in the instance and the UI.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -67,12 +70,20 @@ def _home_alone(config: Configuration, command: str):
         yield paths, instance
 
 
-def _execute(defs, job: str, instance, label: str, tags: dict | None = None, partition_key: str | None = None) -> bool:
+def _execute(
+    defs,
+    job: str,
+    instance,
+    label: str,
+    tags: dict | None = None,
+    partition_key: str | None = None,
+    command: str = "ucj run",
+) -> bool:
     from ucj_pipeline.local_runs import execute_as_code_location_run, process_tags
 
     started = time.perf_counter()
     result = execute_as_code_location_run(
-        defs, job, instance, RUN_CONFIG, {**process_tags(), **(tags or {})}, partition_key=partition_key
+        defs, job, instance, RUN_CONFIG, {**process_tags(command), **(tags or {})}, partition_key=partition_key
     )
     took = time.perf_counter() - started
     failure = _why_failed(result, rejection_fails_run=job == "ingest_branch_job")
@@ -181,12 +192,17 @@ def cmd_run(args: argparse.Namespace, config: Configuration) -> int:
     return EXIT_PUBLISHED
 
 
-def _refresh(defs, instance, as_of: date) -> bool:
+def _refresh(defs, instance, as_of: date, command: str = "ucj run") -> bool:
     """One run of the refresh job (models, history, targets, published file, report) for a reporting date."""
     from resources import AS_OF_DATE_TAG
 
     return _execute(
-        defs, "refresh_warehouse_job", instance, f"refresh warehouse {as_of}", tags={AS_OF_DATE_TAG: as_of.isoformat()}
+        defs,
+        "refresh_warehouse_job",
+        instance,
+        f"refresh warehouse {as_of}",
+        tags={AS_OF_DATE_TAG: as_of.isoformat()},
+        command=command,
     )
 
 
@@ -204,7 +220,7 @@ def cmd_backfill(args: argparse.Namespace, config: Configuration) -> int:
         dates = sorted({d for d in accepted_snapshot_dates(paths.lake) if first <= d <= last} | {last})
         defs = build_definitions(executor=in_process_executor)
         print(f"backfilling history for {len(dates)} reporting date(s): {', '.join(map(str, dates))}")
-        results = [_refresh(defs, instance, d) for d in dates]
+        results = [_refresh(defs, instance, d, "ucj backfill") for d in dates]
     return EXIT_PUBLISHED if all(results) else EXIT_FAILED
 
 
@@ -222,13 +238,18 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
             file=sys.stderr,
         )
     docs_port = args.docs_port or args.port + 1
-    serve_data_docs(paths.home / "quality", docs_port)
+    docs_server = serve_data_docs(paths.home / "quality", docs_port)
     if config.data_docs_url == DEFAULT_DATA_DOCS_URL:  # not configured: the runs link to this server
         os.environ["UCJ_DATA_DOCS_URL"] = f"http://127.0.0.1:{docs_port}/"  # passed on to `dagster dev`
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={config.dagster_home}); Ctrl-C stops it")
     print(f"Great Expectations Data Docs on http://127.0.0.1:{docs_port}/index.html (this machine only)")
-    os.execv(command[0], command)
-    return 0
+    from ucj_pipeline.helper_processes import run_process_group
+
+    try:
+        return run_process_group(command)  # SIGTERM or Ctrl-C stops every process of it within seconds
+    finally:
+        docs_server.terminate()
+        docs_server.wait(timeout=5)
 
 
 def cmd_check(args: argparse.Namespace, config: Configuration) -> int:
@@ -272,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         "--as-of", type=_iso_date, default=None, help="a date of marts.coverage_history (default: the published one)"
     )
     explain.set_defaults(func=cmd_explain)
+    report = sub.add_parser("report", help="write the HTML target report of the published figures, in a language")
+    report.add_argument("--lang", choices=LANGUAGES, default=None, help="id or en (default UCJ_REPORT_LANG, id)")
+    report.add_argument("--out", metavar="FILE", help="default $UCJ_HOME/reports/ucj_targets_<date>.<lang>.html")
+    report.set_defaults(func=cmd_report)
     check = sub.add_parser("check", help="check extract files against the contract without ingesting anything")
     check.add_argument("files", nargs="+", metavar="FILE", help="extract files, named as they will be delivered")
     check.set_defaults(func=cmd_check)

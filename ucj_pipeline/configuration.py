@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ucj_pipeline.landing_store import check_location, shown_location
 from ucj_pipeline.pseudonymise import KEY_ENV, MIN_KEY_LENGTH
+from ucj_pipeline.report_texts import DEFAULT_LANG, LANGUAGES
 from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD
 
 DEFAULT_SETTLE_SECONDS = 30.0
@@ -25,6 +26,7 @@ DEFAULT_SENSOR_INTERVAL_SECONDS = 3
 DEFAULT_LOCK_WAIT_SECONDS = 3600.0
 DEFAULT_INGEST_WORKERS = max(1, os.cpu_count() or 1)  # one branch's file per core: memory is a file per worker
 DEFAULT_DATA_DOCS_URL = "http://127.0.0.1:3001/"  # `ucj ui` serves the Data Docs one port above the UI
+DEFAULT_CODE_BRANCH = "main"
 
 
 class ConfigurationError(Exception):
@@ -48,6 +50,9 @@ class Configuration:
     landing_url: str = ""  # empty: the folder UCJ_HOME/landing; else a folder or file://, s3://, gs://, az:// URL
     celery_broker: str = ""  # empty: runs execute their steps in their own process (one machine)
     dagster_home: Path = Path("data/dagster_home")  # DAGSTER_HOME, else UCJ_HOME/dagster_home
+    code_url: str = ""  # the repository's web address: assets link their code there; empty: no code links
+    code_branch: str = DEFAULT_CODE_BRANCH  # the branch (or tag, or commit) the code links point into
+    report_lang: str = DEFAULT_LANG  # the target report's language: id (Bahasa Indonesia) or en
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
@@ -77,6 +82,28 @@ def _home_problem(text: str) -> str | None:
     parent = next((p for p in path.parents if p.exists()), None)
     if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         return f"UCJ_HOME={text!r} does not exist and cannot be created here ({parent} is not writable)"
+    return None
+
+
+def _code_url_problem(url: str) -> str | None:
+    """Dagster links code into GitHub (`/tree/<branch>/`) or GitLab (`/-/tree/<branch>/`) repositories only."""
+    if "@" in url:  # a token in the address would be shown on every asset's page
+        return "UCJ_CODE_URL holds credentials: give the repository's web address (its value is not shown)"
+    match = re.fullmatch(r"https?://([^/\s\"'<>]+)(/[^\s\"'<>?#]*)?", url)
+    if match is None:
+        return f"UCJ_CODE_URL={url!r} is not an http:// or https:// address"
+    if not any(platform in match[1].lower() for platform in ("github", "gitlab")):
+        return (
+            f"UCJ_CODE_URL={url!r} is not the web address of a GitHub or GitLab repository "
+            "(e.g. https://github.com/org/ucj-pipeline)"
+        )
+    return None
+
+
+def _branch_problem(branch: str) -> str | None:
+    allowed = re.fullmatch(r"[A-Za-z0-9._][A-Za-z0-9._/-]*", branch)
+    if allowed is None or ".." in branch or branch.endswith(("/", ".lock")) or "//" in branch:
+        return f"UCJ_CODE_BRANCH={branch!r} is not a git branch, tag or commit name"
     return None
 
 
@@ -134,6 +161,15 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
     broker = env.get("UCJ_CELERY_BROKER", "").strip()
     if broker and not re.fullmatch(r"rediss?://\S+", broker):
         problems.append("UCJ_CELERY_BROKER is not a redis:// or rediss:// URL (its value is not shown)")
+    code_url = env.get("UCJ_CODE_URL", "").strip().rstrip("/").removesuffix(".git")
+    if code_url and (problem := _code_url_problem(code_url)):
+        problems.append(problem)
+    code_branch = env.get("UCJ_CODE_BRANCH", "").strip() or DEFAULT_CODE_BRANCH
+    if problem := _branch_problem(code_branch):
+        problems.append(problem)
+    report_lang = env.get("UCJ_REPORT_LANG", "").strip().lower() or DEFAULT_LANG
+    if report_lang not in LANGUAGES:
+        problems.append(f"UCJ_REPORT_LANG={env['UCJ_REPORT_LANG']!r} is not a report language: id or en")
     if problems:
         raise ConfigurationError(problems)
     return Configuration(
@@ -148,4 +184,7 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         landing_url=landing_url,
         celery_broker=broker,
         dagster_home=Path(env.get("DAGSTER_HOME", "").strip() or Path(home) / "dagster_home").expanduser().resolve(),
+        code_url=code_url,
+        code_branch=code_branch,
+        report_lang=report_lang,
     )

@@ -8,7 +8,7 @@ from assets.checks import asset_checks
 from assets.ingest_assets import ingest_branch_extracts, misnamed_extract_files
 from assets.reference_assets import reference_assets
 from assets.report_assets import target_report
-from assets.sql_model_assets import sql_model_assets
+from assets.sql_model_assets import code_linked, sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
 from resources import LandingArea, MartsQuality, PipelineSettings
 from schedules import (
@@ -31,12 +31,13 @@ def build_definitions(
 ) -> Definitions:
     """The code location; `executor` defaults to the configured one (in-process, or Celery with a broker)."""
     settings = settings or PipelineSettings.from_env()
+    configuration = load_configuration()
     return Definitions(
         assets=[
             *reference_assets,
             ingest_branch_extracts,
             misnamed_extract_files,
-            *sql_model_assets,
+            *code_linked(sql_model_assets, configuration),  # links to the repository (UCJ_CODE_URL)
             ucj_warehouse,
             target_report,
         ],
@@ -50,7 +51,7 @@ def build_definitions(
         schedules=[daily_coverage_refresh],
         sensors=[landing_area_sensor, refresh_after_ingest],
         # every job and a "Materialize" click: the run's own process (cheap steps), or Celery workers
-        executor=executor or pipeline_executor(load_configuration()),
+        executor=executor or pipeline_executor(configuration),
     )
 
 

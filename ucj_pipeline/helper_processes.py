@@ -4,6 +4,7 @@ by the out-of-memory killer cannot shut its helpers down, which would otherwise 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -39,3 +40,37 @@ def helper_pool(workers: int) -> ProcessPoolExecutor:
         initializer=watch_parent,
         initargs=(os.getpid(),),
     )
+
+
+def run_process_group(command: list[str], grace_seconds: float = 7.0) -> int:
+    """Run `command` in a process group of its own and return its exit code. SIGTERM or SIGINT to this process
+    stops the whole group: the signal is passed on, and whatever still runs after `grace_seconds` is killed, so
+    the command's children (`dagster dev`: webserver, daemon, code servers, run workers) are gone within seconds
+    (left alone, `dagster dev` took more than a minute to stop after SIGTERM)."""
+    import signal
+    import subprocess
+
+    process = subprocess.Popen(command, start_new_session=True)
+    stopping = threading.Event()
+
+    def stop(signum, _frame) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        _signal_group(process.pid, signum)
+        deadline = time.monotonic() + grace_seconds
+        while process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _signal_group(process.pid, signal.SIGKILL)  # the leader may be gone while its children are not
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    code = process.wait()
+    if stopping.is_set():
+        _signal_group(process.pid, signal.SIGKILL)
+    return code
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)

@@ -86,12 +86,17 @@ def queue_run_in_location_of(run: DagsterRun, job_name: str, instance: DagsterIn
     return instance.submit_run(queued.run_id, workspace=None)  # the queue needs no workspace to enqueue
 
 
-PID_TAG, HOST_TAG = "ucj/pid", "ucj/host"
+# Bookkeeping tags, hidden in the UI (Dagster hides keys under `.dagster/`): they would take the visible tag slots of
+# the run list. Runs of homes from before kept them as `ucj/pid` and `ucj/host`, which are still read.
+PID_TAG, HOST_TAG = ".dagster/ucj_pid", ".dagster/ucj_host"
+LEGACY_PID_TAG, LEGACY_HOST_TAG = "ucj/pid", "ucj/host"
+LAUNCHED_BY_TAG = "user"  # what the run list shows as "launched by" (instead of "Manually launched")
 
 
-def process_tags() -> dict[str, str]:
-    """Tags that let a later `ucj` command tell a run whose process died from one still going."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+def process_tags(command: str = "ucj run") -> dict[str, str]:
+    """Tags that let a later `ucj` command tell a run whose process died from one still going, and that say in the
+    run list which command launched it."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname(), LAUNCHED_BY_TAG: f"{command} (command line)"}
 
 
 def fail_dead_runs(instance: DagsterInstance) -> None:
@@ -99,8 +104,9 @@ def fail_dead_runs(instance: DagsterInstance) -> None:
     concurrency slot of the publish pool they held, so every later publish would wait for it: mark them failed and
     give their slots back."""
     for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
-        pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) == socket.gethostname() and pid.isdigit() and not process_alive(int(pid)):
+        pid = run.tags.get(PID_TAG, run.tags.get(LEGACY_PID_TAG, ""))
+        host = run.tags.get(HOST_TAG, run.tags.get(LEGACY_HOST_TAG))
+        if host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid)):
             instance.report_run_failed(
                 run, f"the ucj process (pid {pid}) that ran it died; marked failed by a later ucj"
             )

@@ -46,6 +46,7 @@ def cmd_status(args: argparse.Namespace, config: Configuration) -> int:
             f"Indonesia: {national[1]:,} covered of {national[2]:,} workers = {national[3]}%"
             + ("  [some branches stale or missing]" if national[4] else "")
         )
+        _print_branch_health(paths, national[0])
         where = "WHERE province_code = ?" if args.province else "WHERE covered_workers > 0" if not args.all else ""
         params = [args.province] if args.province else []
         provinces = con.execute(
@@ -64,6 +65,41 @@ def cmd_status(args: argparse.Namespace, config: Configuration) -> int:
         print("\nCoverage by regency")
         _print_table(regencies, ["code", "regency", "covered", "worker base", "coverage %", "base", "stale", "missing"])
     return 0
+
+
+def _print_branch_health(paths: UcjPaths, as_of) -> None:
+    """Every branch on the published reporting date, from the ingest log (the lake: as current as the last ingest,
+    which may be newer than the published file): rejected latest deliveries, stale and missing branches, and
+    snapshots that wait for a later reporting date."""
+    from ucj_pipeline.branch_health import country_health, waiting_sentence
+    from ucj_pipeline.reference_data import known_branch_codes
+    from ucj_pipeline.settings import STALE_AFTER_DAYS
+
+    health = country_health(paths.lake, sorted(known_branch_codes()), as_of)
+    rejected, stale, missing, waiting = (
+        health.rejected(),
+        health.stale(STALE_AFTER_DAYS),
+        health.missing(),
+        health.waiting(),
+    )
+    never = health.never_delivered()
+    current = len(health.branches) - len({b.branch_code for b in (*stale, *missing, *never, *rejected)})
+    print(
+        f"\nBranches on reporting date {as_of}: {current} of {len(health.branches)} with a current snapshot and "
+        f"a good latest delivery, {len(rejected)} with a rejected latest delivery, {len(stale)} stale, "
+        f"{len(missing)} with no snapshot on that date, {len(never)} never delivered; "
+        f"{len(waiting)} snapshot(s) waiting for a later reporting date"
+    )
+    for branch in rejected:
+        print(f"  REJECTED  {branch.branch_code}: {branch.message(as_of)}")
+    for branch in stale:
+        snapshot = branch.counting_on(as_of)
+        print(
+            f"  STALE     {branch.branch_code}: snapshot of {snapshot}, {(as_of - snapshot).days} days old (still counts)"
+        )
+    for branch in waiting:
+        snapshot = branch.waiting_after(as_of)
+        print(f"  WAITING   {branch.branch_code}: snapshot of {snapshot} accepted. {waiting_sentence(snapshot, as_of)}")
 
 
 def _print_targets(con) -> None:

@@ -51,14 +51,20 @@ def run_pipeline(tmp_path):
     return run
 
 
-def check_results(result, instance: DagsterInstance) -> dict[str, tuple[bool, dict, str]]:
+def check_results(result, instance: DagsterInstance, partition: str | None = None) -> dict[str, tuple[bool, dict, str]]:
     """Asset check name -> (passed, metadata, description), from a run's events in the instance (ingest logs each
-    branch's results as it finishes: they are in the event log, not in the step's own outputs)."""
+    branch's results as it finishes: they are in the event log, not in the step's own outputs). With `partition`:
+    that branch's evaluations and the unpartitioned checks (an ingest run also evaluates the failing branches'
+    `file_rules` again at its end)."""
     evaluations = [
         entry.dagster_event.event_specific_data
         for entry in instance.all_logs(result.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
     ]
-    return {e.check_name: (e.passed, e.metadata, e.description) for e in evaluations}
+    return {
+        e.check_name: (e.passed, e.metadata, e.description)
+        for e in evaluations
+        if partition is None or e.partition in (None, partition)
+    }
 
 
 def regency(con, code: str) -> dict:
@@ -97,10 +103,13 @@ def test_coverage_rule_national_dedup_quarantine_and_rejection(run_pipeline):
     )
     [failure] = run_pipeline.ingests["PALOPO"].get_step_failure_events()
     assert failure.step_failure_data.user_failure_data.description == said
-    assert check_results(run_pipeline.ingests["MAKASSAR"], run_pipeline.instance)["file_rules"][0] is True
-    # The refresh still publishes, its checks pass, and the marts count Palopo's last good snapshot.
+    makassar = check_results(run_pipeline.ingests["MAKASSAR"], run_pipeline.instance, "MAKASSAR")
+    assert makassar["file_rules"][0] is True
+    assert makassar["all_branches_healthy"][0] is False and "REJECTED PALOPO" in makassar["all_branches_healthy"][2]
+    # The refresh still publishes, its checks pass but the branches' health, and the marts count Palopo's last good
+    # snapshot.
     refresh_checks = check_results(run_pipeline.refresh, run_pipeline.instance)
-    assert {name for name, (passed, *_) in refresh_checks.items() if not passed} == set()
+    assert {name for name, (passed, *_) in refresh_checks.items() if not passed} == {"all_branches_healthy"}
     assert {"province_equals_sum_of_regencies", "national_equals_sum_of_provinces", "ge_coverage_regency",
             "ge_target_tracking", "branches_fresh"} <= set(refresh_checks)  # fmt: skip
 
