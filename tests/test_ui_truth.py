@@ -193,7 +193,6 @@ def test_the_ui_shows_branch_health_runs_and_data_docs_truthfully(tmp_path):
         assert "PALOPO" in branches_of(failed)  # its own run, or one with SINJAI's: PALOPO's partition failed alone
         bad = named("PALOPO", SECOND)
         assert failed["tags"]["ucj/rejected"] == f"{bad}: rejected by rule 'missing_column'"
-        assert not any(key.startswith("ucj/") and key in ("ucj/pid", "ucj/host") for key in failed["tags"])
         open_page(page, f"http://127.0.0.1:{port}/runs/{failed['runId']}")
         page.get_by_text("rejected by rule 'missing_column'").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
