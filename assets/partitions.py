@@ -2,8 +2,8 @@
 run may cover many branches (a range of partitions: `landing_files.ingest_runs` makes the ranges)."""
 
 from dagster import DynamicPartitionsDefinition
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from ucj_pipeline.dagster_internals import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from ucj_pipeline.landing_files import IngestRunRequest
 
 branch_partitions = DynamicPartitionsDefinition(name="branch")
@@ -18,4 +18,4 @@ def partition_range_tags(run: IngestRunRequest) -> dict[str, str]:
     """The tags of a run over a range of branches (Dagster's single-run backfill tags)."""
     if len(run.branches) == 1:
         return {}
-    return {ASSET_PARTITION_RANGE_START_TAG: run.first, ASSET_PARTITION_RANGE_END_TAG: run.last}
+    return {PARTITION_RANGE_START_TAG: run.first, PARTITION_RANGE_END_TAG: run.last}

@@ -13,7 +13,8 @@ change it refreshed.
 from __future__ import annotations
 
 from dagster import HookContext, RunRequest, failure_hook, success_hook
-from dagster._core.run_coordinator import QueuedRunCoordinator
+
+from ucj_pipeline.dagster_internals import queue_run_in_location_of, queues_runs
 
 LANDING_SENSOR = "landing_area_sensor"
 SENSOR_TAG = "dagster/sensor_name"
@@ -22,20 +23,20 @@ REQUESTED_BY_TAG = "ucj/requested_by"
 
 def _queue_refresh_if_last(context: HookContext) -> None:
     from schedules.refresh_sensor import refresh_decision  # the sensor's module imports the jobs this hook is on
-    from ucj_pipeline.local_runs import queue_run_in_location_of
+    from ucj_pipeline.definitions import defs  # loaded already: the run that ends is executing it
 
     instance = context.instance
     run = instance.get_run_by_id(context.run_id)
     if run is None or run.tags.get(SENSOR_TAG) != LANDING_SENSOR:
         return  # not a file drop under the daemon: the refresh sensor decides
-    if not isinstance(instance.run_coordinator, QueuedRunCoordinator):
+    if not queues_runs(instance):
         return
     decision = refresh_decision(instance, excluding_run_id=run.run_id)
     if not isinstance(decision, RunRequest):
         context.log.debug(f"No refresh queued by this run: {decision.skip_message}")
         return
     refresh = queue_run_in_location_of(
-        run, "refresh_warehouse_job", instance, {**decision.tags, REQUESTED_BY_TAG: run.run_id}
+        run, defs.resolve_job_def("refresh_warehouse_job"), instance, {**decision.tags, REQUESTED_BY_TAG: run.run_id}
     )
     context.log.info(f"Last run of this drop: refresh queued as run {refresh.run_id}")
 

@@ -12,15 +12,15 @@ from dagster import (
     build_sensor_context,
     instance_for_test,
 )
-from dagster._core.test_utils import create_run_for_test
 
 from resources import AS_OF_DATE_TAG, REPORTING_DATE_METADATA, LandingArea, PipelineSettings
 from schedules import refresh_after_ingest
 from schedules.refresh_hook import LANDING_SENSOR, REQUESTED_BY_TAG, SENSOR_TAG
 from schedules.refresh_sensor import refresh_decision
+from tests.dagster_test_internals import create_run_for_test
 from tests.factories import make_nik, row, write_extract
+from ucj_pipeline.dagster_internals import execute_as_code_location_run
 from ucj_pipeline.definitions import build_definitions
-from ucj_pipeline.local_runs import execute_as_code_location_run
 from ucj_pipeline.settings import today_in_jakarta
 
 

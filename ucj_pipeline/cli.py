@@ -79,7 +79,8 @@ def _execute(
     partition_key: str | None = None,
     command: str = "ucj run",
 ) -> bool:
-    from ucj_pipeline.local_runs import execute_as_code_location_run, process_tags
+    from ucj_pipeline.dagster_internals import execute_as_code_location_run
+    from ucj_pipeline.local_runs import process_tags
 
     started = time.perf_counter()
     result = execute_as_code_location_run(

@@ -3,13 +3,14 @@ its own materialisations, checks and outcome on the instance, and one branch's r
 
 import duckdb
 from dagster import AssetKey, DagsterEventType, DagsterInstance, materialize
-from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from assets.ingest_assets import ingest_branch_extracts
 from assets.partitions import branch_partitions
 from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
+from tests.dagster_test_internals import get_and_update_asset_status_cache_value
 from tests.factories import HEADER, make_nik, row, write_extract
+from ucj_pipeline.dagster_internals import PARTITION_RANGE_END_TAG as ASSET_PARTITION_RANGE_END_TAG
+from ucj_pipeline.dagster_internals import PARTITION_RANGE_START_TAG as ASSET_PARTITION_RANGE_START_TAG
 
 BRANCHES = ["MAKASSAR", "PALOPO", "SINJAI", "PALU"]  # the instance's partition order
 
