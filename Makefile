@@ -59,7 +59,7 @@ format: install
 
 # Columns and column lineage of the SQL models, read by the code location at import (after editing dbt_like_sql/).
 manifest: install
-	$(BIN)/python -m ucj_pipeline.sql_manifest
+	$(BIN)/python -m ucj_pipeline.models.sql_manifest
 
 # Rewrite tests/snapshots/definitions.json after an intended change of the asset graph (review the diff).
 snapshot: install

@@ -15,8 +15,8 @@ from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity,
 
 from assets.sql_model_assets import SQL_MODELS
 from resources import PipelineSettings
-from ucj_pipeline.settings import PROJECT_ROOT
-from ucj_pipeline.sql_checks import SqlCheck, discover_checks
+from ucj_pipeline.models.sql_checks import SqlCheck, discover_checks
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 SEVERITY = {"error": AssetCheckSeverity.ERROR, "warn": AssetCheckSeverity.WARN}
 

@@ -15,7 +15,7 @@ its partition's materialisations and asset checks:
 
 A run covers one branch or a range of branch partitions (a single-run backfill policy): the landing sensor and
 `ucj run` ask for one run per contiguous block of branches with new files, usually one for the whole delivery. The
-branches' files are ingested in parallel worker processes (`ucj_pipeline.branch_batch`, UCJ_INGEST_WORKERS at a
+branches' files are ingested in parallel worker processes (`ucj_pipeline.ingest.branch_batch`, UCJ_INGEST_WORKERS at a
 time); as each branch finishes, its partition gets its materialisations and checks, so the UI shows every branch's
 outcome and history on its own. One branch's failure never stops the others. While a branch of the run is failing,
 the run fails after all branches are done, with that branch's message (so its partition shows failed, the others
@@ -55,15 +55,15 @@ from dagster import (
 from assets.metadata import lake_column_schema
 from assets.partitions import branch_partitions
 from resources import LandingArea, PipelineSettings
-from ucj_pipeline import lake
-from ucj_pipeline.branch_health import BranchHealth, CountryHealth, branch_health, country_health
-from ucj_pipeline.dagster_internals import FailureShownAsMessage, targeting_latest_materialization
-from ucj_pipeline.landing_files import LandedFile, branch_of
-from ucj_pipeline.reference_data import known_branch_codes
-from ucj_pipeline.settings import STALE_AFTER_DAYS, today_in_jakarta
+from ucj_pipeline.contract.reference_data import known_branch_codes
+from ucj_pipeline.ingest import lake
+from ucj_pipeline.ingest.branch_health import BranchHealth, CountryHealth, branch_health, country_health
+from ucj_pipeline.ingest.landing_files import LandedFile, branch_of
+from ucj_pipeline.orchestration.dagster_internals import FailureShownAsMessage, targeting_latest_materialization
+from ucj_pipeline.runtime.paths import STALE_AFTER_DAYS, today_in_jakarta
 
 if TYPE_CHECKING:
-    from ucj_pipeline.branch_batch import BranchBatchResult
+    from ucj_pipeline.ingest.branch_batch import BranchBatchResult
 
 SNAPSHOTS = lake.PARTICIPANT_SNAPSHOTS
 
@@ -85,7 +85,7 @@ INGEST_SPECS = [
         SNAPSHOTS,
         "Accepted participants per branch snapshot, pseudonymised (Parquet in the lake, one file per branch and "
         "snapshot date). No NIK, name or birth date. Rows are judged against the reference data shipped with the "
-        "code (ucj_pipeline/reference), the same files the reference assets publish.",
+        "code (ucj_pipeline/contract/reference), the same files the reference assets publish.",
         skippable=True,  # materialised only when a file of the branch was accepted
     ),
     _lake_table_spec(
@@ -158,7 +158,7 @@ class BranchDeliveryRejected(FailureShownAsMessage):
 def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea):
     """Every branch of the run's partitions (one, or a range: usually the whole country in one run): its files are
     ingested in worker processes, and each branch gets its own materialisations and checks as it finishes."""
-    from ucj_pipeline.branch_batch import BranchBatchResult, ingest_branches  # pandas, polars: at run time
+    from ucj_pipeline.ingest.branch_batch import BranchBatchResult, ingest_branches  # pandas, polars: at run time
 
     branches = list(context.partition_keys)
     known = known_branch_codes()
@@ -433,7 +433,7 @@ def _files_markdown(files: list[dict]) -> str:
 def misnamed_extract_files(
     context: AssetExecutionContext, settings: PipelineSettings, landing_area: LandingArea
 ) -> MaterializeResult:
-    from ucj_pipeline.ingest import reject_unusable_entries
+    from ucj_pipeline.ingest.branch_ingest import reject_unusable_entries
 
     rows = reject_unusable_entries(
         landing_area.ready_deliveries(), settings.ingest_settings(), known_branch_codes(), today_in_jakarta()

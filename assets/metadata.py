@@ -2,7 +2,7 @@
 
 from dagster import TableColumn, TableSchema
 
-from ucj_pipeline.column_contract import contract, describe_columns
+from ucj_pipeline.contract.columns import contract, describe_columns
 
 
 def column_schema(columns: list[tuple[str, str]], table: str) -> TableSchema:

@@ -3,8 +3,8 @@ run may cover many branches (a range of partitions: `landing_files.ingest_runs` 
 
 from dagster import DynamicPartitionsDefinition
 
-from ucj_pipeline.dagster_internals import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-from ucj_pipeline.landing_files import IngestRunRequest
+from ucj_pipeline.ingest.landing_files import IngestRunRequest
+from ucj_pipeline.orchestration.dagster_internals import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
 branch_partitions = DynamicPartitionsDefinition(name="branch")
 

@@ -1,4 +1,4 @@
-"""Reference data assets: the versioned CSV files in ucj_pipeline/reference, written to the lake for the models.
+"""Reference data assets: the versioned CSV files in ucj_pipeline/contract/reference, written to the lake for the models.
 
 Each lake file carries the version it was written from (the reference files, the code deriving the table and its
 schema, hashed). A refresh whose version matches the file's does not read the CSVs or write the file again: it
@@ -15,8 +15,8 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 
 from assets.metadata import lake_column_schema
 from resources import PipelineSettings
-from ucj_pipeline import lake
-from ucj_pipeline.reference_data import REFERENCE_TABLES, reference_fingerprint
+from ucj_pipeline.contract.reference_data import REFERENCE_TABLES, reference_fingerprint
+from ucj_pipeline.ingest import lake
 
 DESCRIPTIONS = {
     "region_codes": "Kemendagri regions (38 provinces, 514 regencies, districts, 83,762 villages), idn-area-data "

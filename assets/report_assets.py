@@ -1,14 +1,14 @@
 """The target report: an HTML page in $UCJ_HOME/reports and its charts in the Dagster UI (asset metadata). The page
-itself is ucj_pipeline.target_report (plain Python); this asset reads the published file and the language
+itself is ucj_pipeline.publish.target_report (plain Python); this asset reads the published file and the language
 (UCJ_REPORT_LANG) and wires them."""
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from resources import PipelineSettings
-from ucj_pipeline.charts import markdown_image
-from ucj_pipeline.configuration import load_configuration
-from ucj_pipeline.report_texts import texts_for
-from ucj_pipeline.target_report import REPORT_TABLES, ReportData, draw_charts, read_report_data, write_report
+from ucj_pipeline.orchestration.configuration import load_configuration
+from ucj_pipeline.publish.charts import markdown_image
+from ucj_pipeline.publish.report_texts import texts_for
+from ucj_pipeline.publish.target_report import REPORT_TABLES, ReportData, draw_charts, read_report_data, write_report
 
 
 def load_report_data(settings: PipelineSettings) -> ReportData:

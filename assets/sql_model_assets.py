@@ -29,11 +29,11 @@ from dagster import (
 
 from assets.metadata import column_schema
 from resources import PipelineSettings
-from ucj_pipeline import lake
-from ucj_pipeline.configuration import Configuration
-from ucj_pipeline.settings import PROJECT_ROOT
-from ucj_pipeline.sql_manifest import load_manifest
-from ucj_pipeline.sql_models import ModelRun, ModelSession, SqlModel, project_models, topological_order
+from ucj_pipeline.ingest import lake
+from ucj_pipeline.models.sql_manifest import load_manifest
+from ucj_pipeline.models.sql_models import ModelRun, ModelSession, SqlModel, project_models, topological_order
+from ucj_pipeline.orchestration.configuration import Configuration
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 
 def _lineage(feeds: dict[str, list[list[str]]]) -> TableColumnLineage:

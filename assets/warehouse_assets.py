@@ -24,12 +24,12 @@ from dagster import (
 from assets.ingest_assets import all_branches_healthy
 from assets.sql_model_assets import SQL_MODEL_COLUMNS, SQL_MODELS
 from resources import CODE_VERSION_METADATA, REPORTING_DATE_METADATA, MartsQuality, PipelineSettings
-from ucj_pipeline.column_contract import contract, describe_columns
-from ucj_pipeline.configuration import load_configuration
-from ucj_pipeline.figures_version import figures_code_version
-from ucj_pipeline.quality import Suite, SuiteResult, column_expectations, data_docs_site, table_expectations
-from ucj_pipeline.reference_data import RegionIndex, targets
-from ucj_pipeline.warehouse import build_warehouse, swap_in, table_row_counts
+from ucj_pipeline.contract.columns import contract, describe_columns
+from ucj_pipeline.contract.reference_data import RegionIndex, targets
+from ucj_pipeline.models.figures_version import figures_code_version
+from ucj_pipeline.orchestration.configuration import load_configuration
+from ucj_pipeline.publish.quality import Suite, SuiteResult, column_expectations, data_docs_site, table_expectations
+from ucj_pipeline.publish.warehouse import build_warehouse, swap_in, table_row_counts
 
 PUBLISHED = [m for m in SQL_MODELS.values() if m.publish_as]
 PUBLISHED_AS = {m.name: m.publish_as for m in PUBLISHED}

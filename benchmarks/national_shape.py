@@ -35,11 +35,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ucj_pipeline.pseudonymise import DEV_KEY, hmac_sql_params  # noqa: E402
-from ucj_pipeline.reference_data import branch_registry, branch_service_areas, worker_bases  # noqa: E402
-from ucj_pipeline.sample_extracts import STYLES, _unique_niks, people_of_regency, write_extract  # noqa: E402
-from ucj_pipeline.settings import REFERENCE_DIR  # noqa: E402
-from ucj_pipeline.sql_text import sql_string  # noqa: E402
+from ucj_pipeline.contract.pseudonymise import DEV_KEY, hmac_sql_params  # noqa: E402
+from ucj_pipeline.contract.reference_data import branch_registry, branch_service_areas, worker_bases  # noqa: E402
+from ucj_pipeline.contract.sample_extracts import STYLES, _unique_niks, people_of_regency, write_extract  # noqa: E402
+from ucj_pipeline.runtime.paths import REFERENCE_DIR  # noqa: E402
+from ucj_pipeline.runtime.sql_text import sql_string  # noqa: E402
 
 LAST_SNAPSHOT = date(2025, 12, 31)
 NEXT_SNAPSHOT = date(2026, 1, 31)  # the incremental delivery

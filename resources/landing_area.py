@@ -1,8 +1,8 @@
 """The landing area where branches drop extracts: a local folder or a bucket prefix, one resource.
 
 The sensor, the ingest assets, `ucj run` and the tests all go through this resource. Where the files are is
-`ucj_pipeline.landing_store`'s business (a folder, or `s3://`, `gs://`, `az://` through obstore); which of them
-are complete is decided in `ucj_pipeline.landing_files`.
+`ucj_pipeline.ingest.landing_store`'s business (a folder, or `s3://`, `gs://`, `az://` through obstore); which of them
+are complete is decided in `ucj_pipeline.ingest.landing_files`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr, field_validator
 
-from ucj_pipeline.configuration import load_configuration
-from ucj_pipeline.landing_files import DEFAULT_SETTLE_SECONDS, LandedFile, ready_files
-from ucj_pipeline.landing_store import Delivery, LandingStore, check_location, open_landing
+from ucj_pipeline.ingest.landing_files import DEFAULT_SETTLE_SECONDS, LandedFile, ready_files
+from ucj_pipeline.ingest.landing_store import Delivery, LandingStore, check_location, open_landing
+from ucj_pipeline.orchestration.configuration import load_configuration
 
 
 class LandingArea(ConfigurableResource):
@@ -48,7 +48,7 @@ class LandingArea(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         from resources.pipeline_settings import refuse_run_config_overrides
-        from ucj_pipeline.settings import UcjPaths
+        from ucj_pipeline.runtime.paths import UcjPaths
 
         config = load_configuration()
         default = str(UcjPaths(config.home).landing)

@@ -3,7 +3,7 @@
 The suites run on the newly built ucj.duckdb before it is swapped in, so the publish waits for them, and importing
 Great Expectations alone takes 3-5 seconds of one core. When a run that publishes starts, this resource starts one
 helper process (spawned, not forked: the run process has threads) that imports it on the other core while the
-models build; `validate` and `build_data_docs` then run there (`ucj_pipeline.quality_worker`). Measured under the
+models build; `validate` and `build_data_docs` then run there (`ucj_pipeline.publish.quality_worker`). Measured under the
 daemon, the GX import in the run's own process, or on a thread of it, made no difference: the import holds the
 interpreter lock. Runs that only ingest never start the helper. If the helper dies, or the step runs in a Celery
 worker's pool process (which may not have children), the work is done in the step's own process instead.
@@ -18,9 +18,9 @@ from pathlib import Path
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from ucj_pipeline import quality_worker
-from ucj_pipeline.helper_processes import can_start_helpers, helper_pool
-from ucj_pipeline.quality import Suite, SuiteResult
+from ucj_pipeline.publish import quality_worker
+from ucj_pipeline.publish.quality import Suite, SuiteResult
+from ucj_pipeline.runtime.helper_processes import can_start_helpers, helper_pool
 
 _prewarmed: ProcessPoolExecutor | None = None  # a helper started ahead of the run that will take it
 

@@ -6,7 +6,7 @@ whoever starts it on purpose: the daily schedule (that day in Asia/Jakarta), `uc
 refresh after a file drop, a "Materialize" click) keeps the reporting date of the figures already published, or
 today when nothing is published yet; it writes that date into its own tag, so every run shows the date it used.
 
-Every step that uses these settings holds UCJ_HOME's lock *shared* while it runs (`ucj_pipeline.home_lock`):
+Every step that uses these settings holds UCJ_HOME's lock *shared* while it runs (`ucj_pipeline.runtime.home_lock`):
 steps of daemon-launched runs go in parallel with each other but wait while `ucj run` or `ucj backfill` holds the
 home alone.
 """
@@ -22,15 +22,19 @@ from typing import TYPE_CHECKING
 from dagster import AssetKey, ConfigurableResource, DagsterInstance, EnvVar, Failure, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from ucj_pipeline import home_lock
-from ucj_pipeline.configuration import DEFAULT_INGEST_WORKERS, DEFAULT_LOCK_WAIT_SECONDS, load_configuration
-from ucj_pipeline.leftovers import remove_leftovers
-from ucj_pipeline.pseudonymise import KEY_ENV, pseudonymisation_key
-from ucj_pipeline.settings import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of, today_in_jakarta
+from ucj_pipeline.contract.pseudonymise import KEY_ENV, pseudonymisation_key
+from ucj_pipeline.orchestration.configuration import (
+    DEFAULT_INGEST_WORKERS,
+    DEFAULT_LOCK_WAIT_SECONDS,
+    load_configuration,
+)
+from ucj_pipeline.runtime import home_lock
+from ucj_pipeline.runtime.atomic_files import remove_leftovers
+from ucj_pipeline.runtime.paths import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths, parse_as_of, today_in_jakarta
 
 if TYPE_CHECKING:
-    from ucj_pipeline.ingest import IngestSettings
-    from ucj_pipeline.storage import Storage
+    from ucj_pipeline.ingest.branch_ingest import IngestSettings
+    from ucj_pipeline.publish.storage import Storage
 
 AS_OF_DATE_TAG = "ucj/as_of_date"
 PUBLISHED_ASSET = AssetKey("ucj_warehouse")
@@ -60,7 +64,7 @@ def reporting_date_for(instance: DagsterInstance | None, tags: Mapping[str, str]
 
 
 def refuse_run_config_overrides(context: InitResourceContext, resource_key: str, from_environment: dict) -> None:
-    """Paths and thresholds come from the environment (`ucj_pipeline.configuration`), never from one run's
+    """Paths and thresholds come from the environment (`ucj_pipeline.orchestration.configuration`), never from one run's
     configuration: a run configured in the launchpad with another home, landing area or threshold is refused before
     it reads or writes anything. (A run whose configuration repeats the environment's values passes.)"""
     run = context.dagster_run
@@ -159,8 +163,8 @@ class PipelineSettings(ConfigurableResource):
     @property
     def storage(self) -> Storage:
         """The tables of UCJ_HOME: what assets, checks, the report and the publish read and write."""
-        from ucj_pipeline.sql_models import project_models
-        from ucj_pipeline.storage import Storage
+        from ucj_pipeline.models.sql_models import project_models
+        from ucj_pipeline.publish.storage import Storage
 
         return Storage(self.paths, project_models())
 
@@ -168,7 +172,9 @@ class PipelineSettings(ConfigurableResource):
         return parse_as_of(self._run_as_of_date)
 
     def ingest_settings(self) -> IngestSettings:
-        from ucj_pipeline.ingest import IngestSettings  # pandas, polars, Pandera: only where a run ingests
+        from ucj_pipeline.ingest.branch_ingest import (
+            IngestSettings,  # pandas, polars, Pandera: only where a run ingests
+        )
 
         # The key is an EnvVar: Dagster reads it when the run starts and shows only the variable's name.
         return IngestSettings(

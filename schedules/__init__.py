@@ -1,15 +1,17 @@
-"""When things run: jobs, the daily schedule, the file-drop sensor and the refresh after ingests."""
+"""When things run: jobs, the daily schedule, the file-drop sensor and the refresh after ingests. Each is built by a
+function that `ucj_pipeline.orchestration.definitions.build_definitions` calls: nothing is built at import."""
 
-from schedules.daily import daily_coverage_refresh
-from schedules.jobs import ingest_branch_job, misnamed_files_job, refresh_warehouse_job
-from schedules.landing_sensor import landing_area_sensor
-from schedules.refresh_sensor import refresh_after_ingest
+from schedules.daily import build_daily_schedule
+from schedules.jobs import PipelineJobs, build_jobs
+from schedules.landing_sensor import build_landing_sensor
+from schedules.refresh_hook import refresh_hooks
+from schedules.refresh_sensor import build_refresh_sensor
 
 __all__ = [
-    "daily_coverage_refresh",
-    "ingest_branch_job",
-    "landing_area_sensor",
-    "misnamed_files_job",
-    "refresh_after_ingest",
-    "refresh_warehouse_job",
+    "PipelineJobs",
+    "build_daily_schedule",
+    "build_jobs",
+    "build_landing_sensor",
+    "build_refresh_sensor",
+    "refresh_hooks",
 ]

@@ -1,34 +1,58 @@
 """Jobs: ingest one branch's partition; reject misnamed files; refresh reference data, models, the published file
-and the report. Their executor is the code location's (`ucj_pipeline.execution`): the run's own process on one
-machine, Celery workers in the distributed profile."""
+and the report. Their executor is the code location's (`ucj_pipeline.orchestration.execution`): the run's own
+process on one machine, Celery workers in the distributed profile. Built by `build_jobs`, called where the
+definitions are built (`ucj_pipeline.orchestration.definitions`), which attaches the refresh hooks."""
 
-from dagster import AssetSelection, define_asset_job
+from __future__ import annotations
 
-from schedules.refresh_hook import REFRESH_HOOKS
+from collections.abc import Set
+from dataclasses import dataclass
+from typing import Any
 
+from dagster import AssetSelection, HookDefinition, define_asset_job
+
+INGEST_BRANCH_JOB = "ingest_branch_job"
+MISNAMED_FILES_JOB = "misnamed_files_job"
+REFRESH_WAREHOUSE_JOB = "refresh_warehouse_job"
 BRANCH_INGEST_KEYS = ("participant_snapshots", "extract_files", "row_issues")
 INGEST_ASSET_KEYS = (*BRANCH_INGEST_KEYS, "misnamed_extract_files")  # what a refresh publishes from ingest
 INGEST = AssetSelection.assets(*BRANCH_INGEST_KEYS)
 LANDING = AssetSelection.groups("landing")
+AssetJob = Any  # what `define_asset_job` returns (an unresolved job; its class is not public API)
 
-ingest_branch_job = define_asset_job(
-    "ingest_branch_job",
-    selection=INGEST,
-    description="Ingest the landed extracts of one branch (one partition per branch), with its checks.",
-    tags={"ucj/run_kind": "ingest"},
-    hooks=REFRESH_HOOKS,  # a file drop's last run queues the refresh (schedules.refresh_hook)
-)
-misnamed_files_job = define_asset_job(
-    "misnamed_files_job",
-    selection=LANDING,
-    description="Log and archive landed files whose names break the contract.",
-    tags={"ucj/run_kind": "landing"},
-    hooks=REFRESH_HOOKS,
-)
-refresh_warehouse_job = define_asset_job(
-    "refresh_warehouse_job",
-    selection=AssetSelection.all() - INGEST - LANDING,
-    description="Reference data, SQL models (staging, intermediate, marts), history, the published ucj.duckdb and "
-    "the target report, for the reporting date in the run's ucj/as_of_date tag.",
-    tags={"ucj/run_kind": "refresh"},
-)
+
+@dataclass(frozen=True)
+class PipelineJobs:
+    ingest_branch: AssetJob
+    misnamed_files: AssetJob
+    refresh_warehouse: AssetJob
+
+    def all(self) -> list[AssetJob]:
+        return [self.ingest_branch, self.misnamed_files, self.refresh_warehouse]
+
+
+def build_jobs(drop_hooks: Set[HookDefinition] = frozenset()) -> PipelineJobs:
+    """The three jobs; `drop_hooks` end the runs a file drop starts (the refresh hook, `schedules.refresh_hook`)."""
+    return PipelineJobs(
+        ingest_branch=define_asset_job(
+            INGEST_BRANCH_JOB,
+            selection=INGEST,
+            description="Ingest the landed extracts of one branch (one partition per branch), with its checks.",
+            tags={"ucj/run_kind": "ingest"},
+            hooks=set(drop_hooks),
+        ),
+        misnamed_files=define_asset_job(
+            MISNAMED_FILES_JOB,
+            selection=LANDING,
+            description="Log and archive landed files whose names break the contract.",
+            tags={"ucj/run_kind": "landing"},
+            hooks=set(drop_hooks),
+        ),
+        refresh_warehouse=define_asset_job(
+            REFRESH_WAREHOUSE_JOB,
+            selection=AssetSelection.all() - INGEST - LANDING,
+            description="Reference data, SQL models (staging, intermediate, marts), history, the published ucj.duckdb "
+            "and the target report, for the reporting date in the run's ucj/as_of_date tag.",
+            tags={"ucj/run_kind": "refresh"},
+        ),
+    )

@@ -12,44 +12,44 @@ change it refreshed.
 
 from __future__ import annotations
 
-from dagster import HookContext, RunRequest, failure_hook, success_hook
+from collections.abc import Callable
 
-from ucj_pipeline.dagster_internals import queue_run_in_location_of, queues_runs
+from dagster import HookContext, HookDefinition, JobDefinition, RunRequest, failure_hook, success_hook
+
+from ucj_pipeline.orchestration.dagster_internals import queue_run_in_location_of, queues_runs
+from ucj_pipeline.orchestration.refresh_rule import refresh_decision
 
 LANDING_SENSOR = "landing_area_sensor"
 SENSOR_TAG = "dagster/sensor_name"
 REQUESTED_BY_TAG = "ucj/requested_by"
 
 
-def _queue_refresh_if_last(context: HookContext) -> None:
-    from schedules.refresh_sensor import refresh_decision  # the sensor's module imports the jobs this hook is on
-    from ucj_pipeline.definitions import defs  # loaded already: the run that ends is executing it
+def refresh_hooks(refresh_job: Callable[[], JobDefinition]) -> set[HookDefinition]:
+    """The hooks that end a file drop's runs; `refresh_job` gives the resolved refresh job of the definitions these
+    hooks belong to (called as a run ends, once the definitions exist: see `build_definitions`)."""
 
-    instance = context.instance
-    run = instance.get_run_by_id(context.run_id)
-    if run is None or run.tags.get(SENSOR_TAG) != LANDING_SENSOR:
-        return  # not a file drop under the daemon: the refresh sensor decides
-    if not queues_runs(instance):
-        return
-    decision = refresh_decision(instance, excluding_run_id=run.run_id)
-    if not isinstance(decision, RunRequest):
-        context.log.debug(f"No refresh queued by this run: {decision.skip_message}")
-        return
-    refresh = queue_run_in_location_of(
-        run, defs.resolve_job_def("refresh_warehouse_job"), instance, {**decision.tags, REQUESTED_BY_TAG: run.run_id}
-    )
-    context.log.info(f"Last run of this drop: refresh queued as run {refresh.run_id}")
+    def queue_refresh_if_last(context: HookContext) -> None:
+        instance = context.instance
+        run = instance.get_run_by_id(context.run_id)
+        if run is None or run.tags.get(SENSOR_TAG) != LANDING_SENSOR:
+            return  # not a file drop under the daemon: the refresh sensor decides
+        if not queues_runs(instance):
+            return
+        decision = refresh_decision(instance, excluding_run_id=run.run_id)
+        if not isinstance(decision, RunRequest):
+            context.log.debug(f"No refresh queued by this run: {decision.skip_message}")
+            return
+        tags = {**decision.tags, REQUESTED_BY_TAG: run.run_id}
+        refresh = queue_run_in_location_of(run, refresh_job(), instance, tags)
+        context.log.info(f"Last run of this drop: refresh queued as run {refresh.run_id}")
 
+    @success_hook(name="queue_refresh_after_success")
+    def queue_refresh_after_success(context: HookContext) -> None:
+        queue_refresh_if_last(context)
 
-@success_hook(name="queue_refresh_after_success")
-def queue_refresh_after_success(context: HookContext) -> None:
-    _queue_refresh_if_last(context)
+    @failure_hook(name="queue_refresh_after_failure")
+    def queue_refresh_after_failure(context: HookContext) -> None:
+        """A rejected delivery fails its run but changes the ingest log, which is published too."""
+        queue_refresh_if_last(context)
 
-
-@failure_hook(name="queue_refresh_after_failure")
-def queue_refresh_after_failure(context: HookContext) -> None:
-    """A rejected delivery fails its run but changes the ingest log, which is published too."""
-    _queue_refresh_if_last(context)
-
-
-REFRESH_HOOKS = {queue_refresh_after_success, queue_refresh_after_failure}
+    return {queue_refresh_after_success, queue_refresh_after_failure}

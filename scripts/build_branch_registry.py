@@ -1,4 +1,4 @@
-"""Builds the development branch registry (ucj_pipeline/reference/branches.csv, branch_regencies.csv).
+"""Builds the development branch registry (ucj_pipeline/contract/reference/branches.csv, branch_regencies.csv).
 
 The official BPJS Ketenagakerjaan registry of Kantor Cabang is not open data. This script builds a stand-in that
 covers all 514 regencies with about 125 branches, names the branches the seeds mention (Palopo, Sinjai, Luwu
@@ -12,7 +12,7 @@ import csv
 import re
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parent.parent / "ucj_pipeline" / "reference"
+REFERENCE = Path(__file__).resolve().parent.parent / "ucj_pipeline" / "contract" / "reference"
 TOTAL_BRANCHES = 125
 
 REGIONAL_OFFICES = {

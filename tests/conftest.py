@@ -16,7 +16,7 @@ import pytest
 
 from tests.dagster_dev import free_port
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 SCRIPTS = PROJECT_ROOT / "scripts"

@@ -1,4 +1,4 @@
-"""The tests' one door to Dagster's internals (the code's is `ucj_pipeline/dagster_internals.py`): what a test needs
+"""The tests' one door to Dagster's internals (the code's is `ucj_pipeline/orchestration/dagster_internals.py`): what a test needs
 to look at Dagster's own state, with why. `tests/test_dagster_internals.py` fails on a private import elsewhere."""
 
 # Why: the partition status the UI shows (materialised, failed) is computed by this cache; the test of many branches

@@ -9,8 +9,8 @@ import csv
 from collections import defaultdict
 from datetime import date
 
-from ucj_pipeline.settings import REFERENCE_DIR
-from ucj_pipeline.target_report import ReportData
+from ucj_pipeline.publish.target_report import ReportData
+from ucj_pipeline.runtime.paths import REFERENCE_DIR
 
 AS_OF = date(2025, 12, 31)
 DATES = (date(2025, 10, 31), date(2025, 11, 30), AS_OF)

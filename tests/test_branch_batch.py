@@ -1,17 +1,17 @@
-"""Many branches in one go (`ucj_pipeline.branch_batch`): a branch's failure stops no other, and a branch is never
+"""Many branches in one go (`ucj_pipeline.ingest.branch_batch`): a branch's failure stops no other, and a branch is never
 ingested by two runs at once (its lock)."""
 
 import pytest
 
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline import home_lock
-from ucj_pipeline.branch_batch import ingest_branches
-from ucj_pipeline.home_lock import HomeBusy
-from ucj_pipeline.ingest import IngestSettings
-from ucj_pipeline.landing_store import open_landing
-from ucj_pipeline.pseudonymise import DEV_KEY
-from ucj_pipeline.reference_data import known_branch_codes
-from ucj_pipeline.settings import UcjPaths, today_in_jakarta
+from ucj_pipeline.contract.pseudonymise import DEV_KEY
+from ucj_pipeline.contract.reference_data import known_branch_codes
+from ucj_pipeline.ingest.branch_batch import ingest_branches
+from ucj_pipeline.ingest.branch_ingest import IngestSettings
+from ucj_pipeline.ingest.landing_store import open_landing
+from ucj_pipeline.runtime import home_lock
+from ucj_pipeline.runtime.home_lock import HomeBusy
+from ucj_pipeline.runtime.paths import UcjPaths, today_in_jakarta
 
 
 def test_a_branch_is_ingested_by_one_run_at_a_time(tmp_path):

@@ -21,7 +21,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatu
 
 from tests.conftest import BIN, published_figures, ucj_env
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline.settings import PROJECT_ROOT, today_in_jakarta
+from ucj_pipeline.runtime.paths import PROJECT_ROOT, today_in_jakarta
 
 # Six branches, each with people in a regency of its own, and some enrolled in two branches (national de-dup).
 BRANCHES = {"PALOPO": "7316", "SINJAI": "7307", "LUWUTIMUR": "7324", "MAKASSAR": "7371", "PALU": "7271",

@@ -11,10 +11,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ucj_pipeline import lake
-from ucj_pipeline.column_contract import ARROW_TYPES, ColumnContract, ContractError, contract
-from ucj_pipeline.row_preparation import PARTICIPANT_COLUMNS, participant_sql
-from ucj_pipeline.settings import PROJECT_ROOT, SQL_MODELS_DIR
+from ucj_pipeline.contract.columns import ARROW_TYPES, ColumnContract, ContractError, contract
+from ucj_pipeline.contract.row_preparation import PARTICIPANT_COLUMNS, participant_sql
+from ucj_pipeline.ingest import lake
+from ucj_pipeline.runtime.paths import PROJECT_ROOT, SQL_MODELS_DIR
 
 pytestmark = pytest.mark.slow(25)  # seconds, for the test order (conftest)
 
@@ -39,20 +39,21 @@ def changed_contract(folder: Path) -> Path:
 PROBE = """
 import json, sys, warnings
 from pathlib import Path
-import ucj_pipeline.column_contract as column_contract
+import ucj_pipeline.contract.columns as column_contract
 column_contract.CONTRACT_ROOT = Path(sys.argv[1])  # before anything reads the contract
 warnings.simplefilter("ignore")
 
 import duckdb
 import pandas as pd
-from ucj_pipeline import lake
-from ucj_pipeline.definitions import defs
+from ucj_pipeline.ingest import lake
+from ucj_pipeline.orchestration.definitions import build_definitions
+defs = build_definitions()
 from assets.warehouse_assets import published_suites, PUBLISHED
-from ucj_pipeline.column_contract import describe_columns
-from ucj_pipeline.settings import UcjPaths
-from ucj_pipeline.sql_models import project_models
-from ucj_pipeline.storage import Storage
-from ucj_pipeline.warehouse import build_warehouse
+from ucj_pipeline.contract.columns import describe_columns
+from ucj_pipeline.runtime.paths import UcjPaths
+from ucj_pipeline.models.sql_models import project_models
+from ucj_pipeline.publish.storage import Storage
+from ucj_pipeline.publish.warehouse import build_warehouse
 
 home = Path(sys.argv[2])
 out = {}

@@ -3,9 +3,11 @@ show which lake columns feed them (column lineage derived from the SQL)."""
 
 from dagster import AssetKey, UrlCodeReference
 
-from ucj_pipeline.column_contract import contract, describe_columns
-from ucj_pipeline.definitions import build_definitions, defs
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.contract.columns import contract, describe_columns
+from ucj_pipeline.orchestration.definitions import build_definitions
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
+
+defs = build_definitions()
 
 
 def documented_tables() -> dict[str, dict[str, str]]:
@@ -117,7 +119,7 @@ def test_the_committed_manifest_is_up_to_date():
     # Columns and lineage are read from dbt_like_sql/manifest.json at import; `make manifest` rewrites it.
     import json
 
-    from ucj_pipeline.sql_manifest import MANIFEST, build_manifest
-    from ucj_pipeline.sql_models import discover_models
+    from ucj_pipeline.models.sql_manifest import MANIFEST, build_manifest
+    from ucj_pipeline.models.sql_models import discover_models
 
     assert json.loads(MANIFEST.read_text()) == build_manifest(discover_models()), "run `make manifest`"

@@ -1,4 +1,4 @@
-"""Configuration in one place: `ucj_pipeline.configuration` is the only module that reads the environment, and the
+"""Configuration in one place: `ucj_pipeline.orchestration.configuration` is the only module that reads the environment, and the
 resources carry what it checked, the secret as an EnvVar (the UI shows its name, never its value)."""
 
 import ast
@@ -7,8 +7,8 @@ from pathlib import Path
 from dagster import EnvVar
 
 from resources import PipelineSettings
-from ucj_pipeline.configuration import ConfigurationError, load_configuration
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.orchestration.configuration import ConfigurationError, load_configuration
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 PACKAGES = ("ucj_pipeline", "assets", "resources", "schedules")
 
@@ -29,11 +29,13 @@ def test_only_the_configuration_module_reads_the_environment():
     readers = {
         str(path.relative_to(PROJECT_ROOT)): lines
         for package in PACKAGES
-        for path in sorted((PROJECT_ROOT / package).glob("*.py"))
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py"))
         if (lines := environment_reads(path))
     }
     assert readers == {
-        "ucj_pipeline/configuration.py": [environment_reads(PROJECT_ROOT / "ucj_pipeline/configuration.py")[0]]
+        "ucj_pipeline/orchestration/configuration.py": [
+            environment_reads(PROJECT_ROOT / "ucj_pipeline/orchestration/configuration.py")[0]
+        ]
     }
 
 

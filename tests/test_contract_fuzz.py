@@ -48,11 +48,10 @@ from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from tests.factories import HEADER, csv_bytes, make_nik, row
-from ucj_pipeline import lake
-from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
-from ucj_pipeline.landing_store import LocalDelivery
-from ucj_pipeline.reference_data import RegionIndex, known_branch_codes
-from ucj_pipeline.settings import UcjPaths
+from ucj_pipeline.contract.reference_data import RegionIndex, known_branch_codes
+from ucj_pipeline.ingest.branch_ingest import IngestSettings, ingest_branch, lake, reject_unusable_entries
+from ucj_pipeline.ingest.landing_store import LocalDelivery
+from ucj_pipeline.runtime.paths import UcjPaths
 
 pytestmark = pytest.mark.slow(40)  # seconds, for the test order (conftest)
 

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import BIN, published_figures, run_ucj, small_extracts, ucj_env
 from tests.independent_coverage import covered_by_regency
-from ucj_pipeline.reference_data import RegionIndex
+from ucj_pipeline.contract.reference_data import RegionIndex
 
 pytestmark = pytest.mark.slow(145)  # seconds, for the test order (conftest)
 

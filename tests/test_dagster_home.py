@@ -5,7 +5,7 @@ import stat
 
 import yaml
 
-from ucj_pipeline.dagster_home import GENERATED_HEADER, INSTANCE_CONFIGURATION, prepare_dagster_home
+from ucj_pipeline.orchestration.dagster_home import GENERATED_HEADER, INSTANCE_CONFIGURATION, prepare_dagster_home
 
 
 def test_the_local_configuration_is_the_production_one_with_sqlite_storage(tmp_path, monkeypatch):

@@ -1,13 +1,13 @@
-"""Dagster's internals (`dagster._…`) are imported in one door each: `ucj_pipeline/dagster_internals.py` for the
+"""Dagster's internals (`dagster._…`) are imported in one door each: `ucj_pipeline/orchestration/dagster_internals.py` for the
 code, `tests/dagster_test_internals.py` for the tests. A private import anywhere else fails here, naming the file and
 line, so the places a Dagster upgrade can break stay listed in one module, each with why it is needed."""
 
 import ast
 from pathlib import Path
 
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
-DOORS = {"ucj_pipeline/dagster_internals.py", "tests/dagster_test_internals.py"}
+DOORS = {"ucj_pipeline/orchestration/dagster_internals.py", "tests/dagster_test_internals.py"}
 SOURCES = ("ucj_pipeline", "assets", "resources", "schedules", "dbt_like_sql", "tests", "benchmarks", "scripts")
 
 

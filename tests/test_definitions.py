@@ -7,8 +7,10 @@ import sys
 
 from dagster import AssetKey
 
-from ucj_pipeline.definitions import defs
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.orchestration.definitions import build_definitions
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
+
+defs = build_definitions()
 
 EXPECTED_ASSETS = {
     "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
@@ -129,7 +131,7 @@ def test_the_code_location_loads_without_the_heavy_libraries():
     load only in the steps that use them."""
     heavy = ["pandas", "polars", "pandera", "great_expectations", "matplotlib", "scipy"]
     loaded = subprocess.run(
-        [sys.executable, "-c", f"import sys, ucj_pipeline.definitions; print([m for m in {heavy!r} if m in sys.modules])"],
+        [sys.executable, "-c", f"import sys, ucj_pipeline.orchestration.definitions; print([m for m in {heavy!r} if m in sys.modules])"],
         capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
     ).stdout.strip()  # fmt: skip
     assert loaded == "[]"
@@ -144,8 +146,8 @@ def test_importing_the_code_location_runs_no_duckdb_query():
         "    raise AssertionError('a DuckDB query while the code location loads')\n"
         "for name in ('connect', 'sql', 'query', 'execute', 'read_csv', 'read_parquet', 'from_query', 'table'):\n"
         "    setattr(duckdb, name, refuse)\n"
-        "import ucj_pipeline.definitions\n"
-        "print(len(ucj_pipeline.definitions.defs.resolve_all_asset_specs()))\n"
+        "import ucj_pipeline.orchestration.definitions\n"
+        "print(len(ucj_pipeline.orchestration.definitions.build_definitions().resolve_all_asset_specs()))\n"
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert loaded.returncode == 0, loaded.stderr[-2000:]
@@ -155,7 +157,8 @@ def test_importing_the_code_location_runs_no_duckdb_query():
 def test_with_a_celery_broker_every_job_sends_its_steps_to_celery_and_the_url_stays_in_the_environment():
     script = (
         "import json\n"
-        "from ucj_pipeline.definitions import defs\n"
+        "from ucj_pipeline.orchestration.definitions import build_definitions\n"
+        "defs = build_definitions()\n"
         "for job in ('ingest_branch_job', 'misnamed_files_job', 'refresh_warehouse_job'):\n"
         "    executor = defs.resolve_job_def(job).executor_def\n"
         "    declared = executor.config_schema._invoke_user_config_fn({})['config']\n"

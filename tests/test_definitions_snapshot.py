@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 SNAPSHOT = PROJECT_ROOT / "tests" / "snapshots" / "definitions.json"
 UPDATE_ENV = "UCJ_UPDATE_SNAPSHOTS"

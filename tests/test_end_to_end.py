@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import run_ucj as ucj
 from tests.independent_coverage import _date, _read, covered_by_regency
-from ucj_pipeline.reference_data import RegionIndex
+from ucj_pipeline.contract.reference_data import RegionIndex
 
 pytestmark = pytest.mark.slow(165)  # seconds, for the test order (conftest)
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import run_ucj, small_extracts
 from tests.factories import make_nik, row, write_extract
 from tests.independent_coverage import counted_records
-from ucj_pipeline.reference_data import RegionIndex
+from ucj_pipeline.contract.reference_data import RegionIndex
 
 pytestmark = pytest.mark.slow(40)  # seconds, for the test order (conftest)
 
@@ -152,9 +152,9 @@ def test_every_region_s_sources_add_up_to_its_published_figure(published):
 
 
 def test_the_blocking_check_returns_the_regions_whose_sources_do_not_add_up(published, tmp_path):
-    from ucj_pipeline import lake
-    from ucj_pipeline.sql_checks import discover_checks, run_check
-    from ucj_pipeline.sql_models import project_models
+    from ucj_pipeline.ingest import lake
+    from ucj_pipeline.models.sql_checks import discover_checks, run_check
+    from ucj_pipeline.models.sql_models import project_models
 
     home, _ = published
     models = project_models()
@@ -194,8 +194,10 @@ def test_explain_refuses_unknown_regions_and_dates_with_exit_code_2(published, t
 
 
 def test_the_checks_explain_names_are_the_definitions_blocking_checks():
-    from ucj_pipeline.definitions import defs
-    from ucj_pipeline.explain import blocking_checks
+    from ucj_pipeline.orchestration.definitions import build_definitions
+
+    defs = build_definitions()
+    from ucj_pipeline.publish.explain import blocking_checks
 
     blocking = {
         (spec.name, spec.asset_key.to_user_string())
@@ -215,7 +217,7 @@ def test_explain_reads_the_published_file_without_dagster(published):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from ucj_pipeline.explain import explain, render\n"
+        "from ucj_pipeline.publish.explain import explain, render\n"
         f"text = render(explain(Path({str(home / 'warehouse' / 'ucj.duckdb')!r}), '73'))\n"
         "print('dagster' in sys.modules, 'Sulawesi Selatan (province 73)' in text)\n"
     )

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from ucj_pipeline.extract_files import ExtractRejected, parse_extract_name
+from ucj_pipeline.contract.file_names import ExtractRejected, parse_extract_name
 
 KNOWN = frozenset({"PALOPO", "SINJAI", "LUWUTIMUR"})
 TODAY = date(2026, 1, 15)

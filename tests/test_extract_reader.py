@@ -6,8 +6,8 @@ import pytest
 import xlsxwriter
 
 from tests.factories import HEADER, row, write_extract
-from ucj_pipeline.extract_files import ExtractRejected
-from ucj_pipeline.extract_reader import read_extract
+from ucj_pipeline.contract.file_names import ExtractRejected
+from ucj_pipeline.ingest.extract_reader import read_extract
 
 
 def test_csv_semicolon_windows_1252_and_messy_headers(tmp_path):
@@ -126,7 +126,7 @@ def test_empty_lines_are_skipped_and_the_rows_after_them_keep_their_line_numbers
 
 
 def test_empty_lines_are_found_whatever_the_blocks_the_file_is_read_in():
-    from ucj_pipeline.extract_reader import _BlankLines
+    from ucj_pipeline.ingest.extract_reader import _BlankLines
 
     text = b"h\r\na\n\n\nb\r\n\r\nc\n"  # empty lines 3, 4 and 6
     for size in range(1, len(text) + 1):

@@ -26,11 +26,10 @@ import pytest
 import xlsxwriter
 
 from tests.factories import HEADER, csv_bytes, row, write_extract
-from ucj_pipeline import lake
-from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
-from ucj_pipeline.landing_store import LocalDelivery
-from ucj_pipeline.reference_data import known_branch_codes
-from ucj_pipeline.settings import UcjPaths
+from ucj_pipeline.contract.reference_data import known_branch_codes
+from ucj_pipeline.ingest.branch_ingest import IngestSettings, ingest_branch, lake, reject_unusable_entries
+from ucj_pipeline.ingest.landing_store import LocalDelivery
+from ucj_pipeline.runtime.paths import UcjPaths
 
 KEY = b"test-key-0123456789"
 TODAY = date(2026, 1, 15)
@@ -341,7 +340,7 @@ def test_a_resend_with_the_same_bytes_as_an_older_resend_still_replaces_the_newe
 
 def test_a_crash_between_archiving_and_logging_loses_nothing(branch_with_a_good_snapshot, monkeypatch):
     settings = branch_with_a_good_snapshot
-    import ucj_pipeline.ingest as ingest_module
+    import ucj_pipeline.ingest.branch_ingest as ingest_module
 
     path = write(settings.paths.landing, f"{NEW}.csv", csv_bytes(rows(25)))
     real_write_log = ingest_module._write_log

@@ -9,8 +9,8 @@ import hashlib
 import duckdb
 import pytest
 
-import ucj_pipeline.incremental_models as engine
-from ucj_pipeline.incremental_models import Incremental, read_parts, run_incremental
+import ucj_pipeline.models.incremental_models as engine
+from ucj_pipeline.models.incremental_models import Incremental, read_parts, run_incremental
 
 SQL = "select person, branch, enrolled from people qualify row_number() over (partition by person order by enrolled desc, branch) = 1"
 MARKED = Incremental(unique_key="person", changes_by="branch", source="people", changes_marked_by="written_as")
@@ -71,7 +71,7 @@ def test_rows_from_before_markers_are_compared_whole(tmp_path, with_marker_colum
 def test_a_full_run_writes_its_parts_a_few_at_a_time(tmp_path, monkeypatch):
     """A full run writes its parts a few at a time (one COPY with every part open ran out of memory at 62 M rows):
     every part is written once, whole, and an update then finds each of them."""
-    import ucj_pipeline.incremental_models as engine
+    import ucj_pipeline.models.incremental_models as engine
 
     per_write = {m: engine._rows_per_write(duckdb.connect(config={"memory_limit": m})) for m in ("768MB", "2048MB")}
     assert 4_600_000 < per_write["768MB"] < 4_700_000 and 12_000_000 < per_write["2048MB"] < 13_000_000

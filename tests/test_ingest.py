@@ -6,11 +6,10 @@ import duckdb
 import pytest
 
 from tests.factories import row, write_extract
-from ucj_pipeline import lake
-from ucj_pipeline.ingest import IngestSettings, ingest_branch, reject_unusable_entries
-from ucj_pipeline.landing_store import LocalDelivery
-from ucj_pipeline.reference_data import known_branch_codes
-from ucj_pipeline.settings import UcjPaths
+from ucj_pipeline.contract.reference_data import known_branch_codes
+from ucj_pipeline.ingest.branch_ingest import IngestSettings, ingest_branch, lake, reject_unusable_entries
+from ucj_pipeline.ingest.landing_store import LocalDelivery
+from ucj_pipeline.runtime.paths import UcjPaths
 
 KEY = b"test-key-0123456789"
 TODAY = date(2026, 1, 15)

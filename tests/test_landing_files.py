@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from ucj_pipeline.landing_files import LandedFile, ingest_runs, parse_cursor, plan_landing_runs, ready_files
-from ucj_pipeline.reference_data import known_branch_codes
+from ucj_pipeline.contract.reference_data import known_branch_codes
+from ucj_pipeline.ingest.landing_files import LandedFile, ingest_runs, parse_cursor, plan_landing_runs, ready_files
 
 NOW = 1_800_000_000 * 10**9
 SECOND = 10**9

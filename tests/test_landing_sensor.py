@@ -7,8 +7,10 @@ import pytest
 from dagster import DagsterInstance, PartitionKeyRange, build_sensor_context
 
 from resources import LandingArea
-from schedules import landing_area_sensor
 from tests.factories import row, write_extract
+from ucj_pipeline.orchestration.definitions import build_definitions
+
+landing_area_sensor = build_definitions().resolve_sensor_def("landing_area_sensor")
 
 
 @pytest.fixture

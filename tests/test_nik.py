@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 from tests.factories import make_nik
-from ucj_pipeline import nik
+from ucj_pipeline.contract import nik
 
 
 def evaluate(expression, values):

@@ -13,11 +13,12 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context, in_process_executor
 
 from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
-from schedules import landing_area_sensor
 from tests.factories import csv_bytes, make_nik, row
-from ucj_pipeline import lake
-from ucj_pipeline.definitions import build_definitions
-from ucj_pipeline.landing_store import LandingLocationError, ObjectLanding, open_landing
+from ucj_pipeline.ingest import lake
+from ucj_pipeline.ingest.landing_store import LandingLocationError, ObjectLanding, open_landing
+from ucj_pipeline.orchestration.definitions import build_definitions
+
+landing_area_sensor = build_definitions().resolve_sensor_def("landing_area_sensor")
 
 BUCKET = "branch-deliveries"
 GOOD = "PALOPO_20251231.csv"

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from ucj_pipeline.settings import PROJECT_ROOT
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -32,23 +32,29 @@ def test_the_wheel_holds_what_the_code_location_reads(tmp_path):
         names = set(archive.namelist())
         read = archive.read
         needed = [
-            n for n in tracked_files() if n.startswith("dbt_like_sql/") or n.startswith("ucj_pipeline/reference/")
+            n
+            for n in tracked_files()
+            if n.startswith("dbt_like_sql/") or n.startswith("ucj_pipeline/contract/reference/")
         ]
         assert needed and not [n for n in needed if n not in names]
         # The links are packaged as copies of the files they point to: one instance configuration, one workspace.
-        assert read("ucj_pipeline/instance.yaml") == (PROJECT_ROOT / "deploy" / "dagster.yaml").read_bytes()
-        assert read("ucj_pipeline/workspace.yaml") == (PROJECT_ROOT / "workspace.yaml").read_bytes()
-        assert "ucj_pipeline/data_docs_static/jquery.min.js" in names
-        assert "ucj_pipeline/data_docs_static/fontawesome/webfonts/fa-solid-900.woff2" in names  # the Data Docs' marks
+        assert (
+            read("ucj_pipeline/orchestration/instance.yaml") == (PROJECT_ROOT / "deploy" / "dagster.yaml").read_bytes()
+        )
+        assert read("ucj_pipeline/orchestration/workspace.yaml") == (PROJECT_ROOT / "workspace.yaml").read_bytes()
+        assert "ucj_pipeline/publish/data_docs_static/jquery.min.js" in names
+        assert (
+            "ucj_pipeline/publish/data_docs_static/fontawesome/webfonts/fa-solid-900.woff2" in names
+        )  # the Data Docs' marks
         assert not [n for n in names if n.startswith("tests/") or n.endswith(".duckdb")]
 
 
 def test_the_package_reads_the_repository_files_through_links():
     for link, target in (("instance.yaml", "deploy/dagster.yaml"), ("workspace.yaml", "workspace.yaml")):
-        path = PROJECT_ROOT / "ucj_pipeline" / link
+        path = PROJECT_ROOT / "ucj_pipeline" / "orchestration" / link
         assert path.is_symlink() and path.resolve() == (PROJECT_ROOT / target).resolve(), link
 
 
 def test_no_file_in_the_repository_is_over_1_mb_but_reference_data():
     large = [n for n in tracked_files() if (PROJECT_ROOT / n).stat().st_size > MAX_FILE_BYTES]
-    assert all(Path(n).parent == Path("ucj_pipeline/reference") for n in large), large
+    assert all(Path(n).parent == Path("ucj_pipeline/contract/reference") for n in large), large

@@ -15,7 +15,7 @@ import pytest
 from dagster import DagsterInstance
 
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline.definitions import build_definitions
+from ucj_pipeline.orchestration.definitions import build_definitions
 
 pytestmark = pytest.mark.slow(135)  # seconds, for the test order (conftest)
 
@@ -88,7 +88,7 @@ def test_three_branch_partitions_run_in_parallel_processes(pg_env):
                 "asset",
                 "materialize",
                 "-m",
-                "ucj_pipeline.definitions",
+                "ucj_pipeline.orchestration.definitions",
                 "--select",
                 "participant_snapshots,extract_files,row_issues",
                 "--partition",

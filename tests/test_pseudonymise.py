@@ -5,7 +5,7 @@ import logging
 import duckdb
 import pytest
 
-from ucj_pipeline.pseudonymise import (
+from ucj_pipeline.contract.pseudonymise import (
     DEV_KEY,
     KEY_ENV,
     hmac_sql,

@@ -14,11 +14,11 @@ import pytest
 from assets.warehouse_assets import published_suites
 from tests.conftest import run_ucj as ucj
 from tests.dagster_dev import MARKS_DRAWN, launch_chromium, serve_folder
-from ucj_pipeline.quality import data_docs_site, validate_published_marts
-from ucj_pipeline.settings import PROJECT_ROOT, UcjPaths
-from ucj_pipeline.sql_checks import discover_checks
-from ucj_pipeline.sql_models import project_models
-from ucj_pipeline.storage import Storage
+from ucj_pipeline.models.sql_checks import discover_checks
+from ucj_pipeline.models.sql_models import project_models
+from ucj_pipeline.publish.quality import data_docs_site, validate_published_marts
+from ucj_pipeline.publish.storage import Storage
+from ucj_pipeline.runtime.paths import PROJECT_ROOT, UcjPaths
 
 pytestmark = pytest.mark.slow(45)  # seconds, for the test order (conftest)
 

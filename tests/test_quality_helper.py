@@ -12,7 +12,7 @@ import psutil
 
 STARTS_A_HELPER = """
 import os, time
-from ucj_pipeline.helper_processes import helper_pool
+from ucj_pipeline.runtime.helper_processes import helper_pool
 helper = helper_pool(2)  # as ingest's branch workers and the Great Expectations helper are started
 print(helper.submit(os.getpid).result(), flush=True)
 time.sleep(120)

@@ -14,14 +14,15 @@ from dagster import (
 )
 
 from resources import AS_OF_DATE_TAG, REPORTING_DATE_METADATA, LandingArea, PipelineSettings
-from schedules import refresh_after_ingest
 from schedules.refresh_hook import LANDING_SENSOR, REQUESTED_BY_TAG, SENSOR_TAG
-from schedules.refresh_sensor import refresh_decision
 from tests.dagster_test_internals import create_run_for_test
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline.dagster_internals import execute_as_code_location_run
-from ucj_pipeline.definitions import build_definitions
-from ucj_pipeline.settings import today_in_jakarta
+from ucj_pipeline.orchestration.dagster_internals import execute_as_code_location_run
+from ucj_pipeline.orchestration.definitions import build_definitions
+from ucj_pipeline.orchestration.refresh_rule import refresh_decision
+from ucj_pipeline.runtime.paths import today_in_jakarta
+
+refresh_after_ingest = build_definitions().resolve_sensor_def("refresh_after_ingest")
 
 
 def tick(instance):

@@ -14,8 +14,8 @@ import pytest
 
 from tests.dagster_dev import launch_chromium
 from tests.report_data import demo_report_data
-from ucj_pipeline.settings import PROJECT_ROOT
-from ucj_pipeline.target_report import draw_charts, render_report
+from ucj_pipeline.publish.target_report import draw_charts, render_report
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow(20)  # seconds, for the test order (conftest)
 

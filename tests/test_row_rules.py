@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 
 from tests.factories import HEADER, make_nik, row, write_extract
-from ucj_pipeline.judged_rows import judged_rows
-from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.row_rules import RULES, WARNINGS
+from ucj_pipeline.contract.reference_data import RegionIndex
+from ucj_pipeline.contract.row_rules import RULES, WARNINGS
+from ucj_pipeline.ingest.judged_rows import judged_rows
 
 RULES_AND_WARNINGS = {code: rule.column for code, rule in (RULES | WARNINGS).items()}
 
@@ -170,7 +170,7 @@ def test_nik_disagreeing_with_birth_date_or_sex_is_kept_with_a_warning(tmp_path)
 def test_a_file_judged_in_batches_gets_the_verdict_of_one_batch(tmp_path, monkeypatch):
     """Batches never hold more than their size, and the one rule over the whole file (the same NIK twice) still sees
     rows of different batches: the verdict equals the one-batch verdict."""
-    import ucj_pipeline.judged_rows as judged_module
+    import ucj_pipeline.ingest.judged_rows as judged_module
 
     rows = [row(serial=i, STATUS="NONAKTIF" if i % 3 else "AKTIF") for i in range(1, 30)]
     rows += [row(serial=i, TGL_KEPESERTAAN="2024-06-01") for i in range(1, 30, 4)]  # the same NIKs, later batches
@@ -194,7 +194,7 @@ def test_a_file_judged_in_batches_gets_the_verdict_of_one_batch(tmp_path, monkey
 def test_a_large_file_is_judged_in_a_database_file_with_the_same_verdict(tmp_path, monkeypatch):
     """A small file is judged in memory, a large one in a database file in the private scratch folder (gone
     afterwards): the verdict is the same."""
-    import ucj_pipeline.judged_rows as judged_module
+    import ucj_pipeline.ingest.judged_rows as judged_module
 
     databases = []
     where = judged_module._scratch_database

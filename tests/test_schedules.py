@@ -5,9 +5,12 @@ from datetime import UTC, datetime
 from dagster import build_schedule_context
 
 from resources import AS_OF_DATE_TAG
-from schedules import daily_coverage_refresh
-from ucj_pipeline.definitions import defs
-from ucj_pipeline.settings import JAKARTA
+from ucj_pipeline.orchestration.definitions import build_definitions
+from ucj_pipeline.runtime.paths import JAKARTA
+
+defs = build_definitions()
+
+daily_coverage_refresh = defs.resolve_schedule_def("daily_coverage_refresh")
 
 
 def test_daily_refresh_requests_a_run_for_the_jakarta_day():

@@ -1,6 +1,6 @@
 import pytest
 
-from ucj_pipeline.sql_models import SOURCES, discover_models, table_dependencies
+from ucj_pipeline.models.sql_models import SOURCES, discover_models, table_dependencies
 
 
 def test_dependencies_come_from_the_sql_and_ctes_are_not_tables():
@@ -53,7 +53,7 @@ def test_every_model_says_what_one_row_is():
 
 def test_the_models_memory_grows_with_the_lake_within_bounds(tmp_path):
     """DuckDB memory for the models: 8 bytes per byte of stored snapshots, at least 768 MB, at most 2 GB."""
-    from ucj_pipeline.sql_models import MODEL_MEMORY_MAX, MODEL_MEMORY_MIN, model_memory_limit
+    from ucj_pipeline.models.sql_models import MODEL_MEMORY_MAX, MODEL_MEMORY_MIN, model_memory_limit
 
     def snapshot(branch: str, size: int) -> None:
         path = tmp_path / "lake" / "participant_snapshots" / f"branch_code={branch}" / "snapshot_date=2025-12-31"

@@ -5,13 +5,12 @@ from dataclasses import replace
 from datetime import date
 
 from tests.conftest import small_extracts
-from ucj_pipeline import lake
-from ucj_pipeline.ingest import IngestSettings, ingest_branch
-from ucj_pipeline.landing_store import open_landing
-from ucj_pipeline.pseudonymise import DEV_KEY
-from ucj_pipeline.reference_data import REFERENCE_TABLES, known_branch_codes
-from ucj_pipeline.settings import UcjPaths
-from ucj_pipeline.sql_models import ModelSession, project_models, stored_state_version
+from ucj_pipeline.contract.pseudonymise import DEV_KEY
+from ucj_pipeline.contract.reference_data import REFERENCE_TABLES, known_branch_codes
+from ucj_pipeline.ingest.branch_ingest import IngestSettings, ingest_branch, lake
+from ucj_pipeline.ingest.landing_store import open_landing
+from ucj_pipeline.models.sql_models import ModelSession, project_models, stored_state_version
+from ucj_pipeline.runtime.paths import UcjPaths
 
 AS_OF = date(2025, 11, 30)
 MODEL = "int_covered_workers"

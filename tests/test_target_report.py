@@ -13,12 +13,11 @@ import duckdb
 import pytest
 
 from tests.report_data import SOUTH_SULAWESI_NO_BRANCH, ZERO_COVERED, demo_report_data, reference
-from ucj_pipeline import cli
-from ucj_pipeline.charts import RenderedChart, history_by_target, target_trend_figure
-from ucj_pipeline.configuration import ConfigurationError, load_configuration
-from ucj_pipeline.report_texts import EN, ID, STATUSES
-from ucj_pipeline.settings import PROJECT_ROOT
-from ucj_pipeline.target_report import (
+from ucj_pipeline.orchestration import cli
+from ucj_pipeline.orchestration.configuration import ConfigurationError, load_configuration
+from ucj_pipeline.publish.charts import RenderedChart, history_by_target, target_trend_figure
+from ucj_pipeline.publish.report_texts import EN, ID, STATUSES
+from ucj_pipeline.publish.target_report import (
     REPORT_TABLES,
     ReportCharts,
     draw_charts,
@@ -27,6 +26,7 @@ from ucj_pipeline.target_report import (
     render_report,
     report_regencies,
 )
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 SOUTH_SULAWESI = [r["code"] for r in reference("regencies.csv") if r["province_code"] == "73"]
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import run_ucj as ucj
 from tests.independent_coverage import covered_people
-from ucj_pipeline.reference_data import RegionIndex
-from ucj_pipeline.settings import REFERENCE_DIR
+from ucj_pipeline.contract.reference_data import RegionIndex
+from ucj_pipeline.runtime.paths import REFERENCE_DIR
 
 pytestmark = pytest.mark.slow(250)  # seconds, for the test order (conftest)
 
@@ -118,7 +118,7 @@ def expected_tracking(extracts: list[Path]) -> dict[str, dict]:
 
 def _bps_bases() -> list[dict]:
     """BPS employed base per regency: the published figure where SOURCES.md gives one, else the labelled estimate."""
-    from ucj_pipeline.reference_data import worker_bases  # reference data, not coverage logic
+    from ucj_pipeline.contract.reference_data import worker_bases  # reference data, not coverage logic
 
     frame = worker_bases()
     return frame[frame["base_kind"] == "bps_employed"].to_dict("records")

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.dagster_dev import dagster_dev, free_port, graphql
-from ucj_pipeline.definitions import defs
+from ucj_pipeline.orchestration.definitions import build_definitions
+
+defs = build_definitions()
 
 pytestmark = pytest.mark.slow(30)  # seconds, for the test order (conftest)
 

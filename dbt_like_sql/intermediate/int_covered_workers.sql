@@ -1,6 +1,6 @@
 -- One row per covered person, counted once nationally. When the same (pseudonymised) NIK is covered in several
 -- branches, the record from the newest snapshot counts, then the latest enrolment; its region places the person.
--- A refresh recomputes only the people a changed branch snapshot can move (ucj_pipeline/incremental_models.py).
+-- A refresh recomputes only the people a changed branch snapshot can move (ucj_pipeline/models/incremental_models.py).
 -- materialized: incremental
 -- unique_key: participant_key
 -- changes_by: branch_code

@@ -11,8 +11,8 @@ from assets.reference_assets import reference_assets
 from assets.sql_model_assets import sql_models
 from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
 from tests.factories import HEADER, make_nik, row, write_extract
-from ucj_pipeline.incremental_models import with_source
-from ucj_pipeline.sql_models import connect_for_model, project_models, topological_order
+from ucj_pipeline.models.incremental_models import with_source
+from ucj_pipeline.models.sql_models import connect_for_model, project_models, topological_order
 
 MODEL = "int_covered_workers"
 COUNTS = "int_covered_worker_counts"  # kept part by part over MODEL

@@ -13,8 +13,8 @@ from assets.reference_assets import reference_assets
 from assets.sql_model_assets import sql_models
 from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline import lake
-from ucj_pipeline.pseudonymise import DEV_KEY, participant_key
+from ucj_pipeline.contract.pseudonymise import DEV_KEY, participant_key
+from ucj_pipeline.ingest import lake
 
 AS_OF = {AS_OF_DATE_TAG: "2025-11-30"}
 

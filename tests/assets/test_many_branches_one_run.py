@@ -9,8 +9,8 @@ from assets.partitions import branch_partitions
 from resources import AS_OF_DATE_TAG, LandingArea, PipelineSettings
 from tests.dagster_test_internals import get_and_update_asset_status_cache_value
 from tests.factories import HEADER, make_nik, row, write_extract
-from ucj_pipeline.dagster_internals import PARTITION_RANGE_END_TAG as ASSET_PARTITION_RANGE_END_TAG
-from ucj_pipeline.dagster_internals import PARTITION_RANGE_START_TAG as ASSET_PARTITION_RANGE_START_TAG
+from ucj_pipeline.orchestration.dagster_internals import PARTITION_RANGE_END_TAG as ASSET_PARTITION_RANGE_END_TAG
+from ucj_pipeline.orchestration.dagster_internals import PARTITION_RANGE_START_TAG as ASSET_PARTITION_RANGE_START_TAG
 
 BRANCHES = ["MAKASSAR", "PALOPO", "SINJAI", "PALU"]  # the instance's partition order
 

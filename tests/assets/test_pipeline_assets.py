@@ -14,7 +14,7 @@ from assets.sql_model_assets import sql_model_assets
 from assets.warehouse_assets import ucj_warehouse
 from resources import AS_OF_DATE_TAG, LandingArea, MartsQuality, PipelineSettings
 from tests.factories import make_nik, row, write_extract
-from ucj_pipeline.sql_models import discover_models
+from ucj_pipeline.models.sql_models import discover_models
 
 ENREKANG, MAKASSAR_CITY = "73.16", "73.71"
 
@@ -164,7 +164,7 @@ def test_every_published_table_and_column_is_described(run_pipeline):
 
 
 def test_a_file_still_being_written_is_retried_with_backoff(run_pipeline, monkeypatch):
-    import ucj_pipeline.ingest as ingest_module
+    import ucj_pipeline.ingest.branch_ingest as ingest_module
 
     path = write_extract(run_pipeline.landing, "PALOPO_20251130.csv", [row(NIK=nik(i)) for i in range(1, 21)])
     complete = path.read_bytes()

@@ -1,0 +1,423 @@
+"""Loading one branch extract (CSV, csv.gz, Excel, Parquet) into a DuckDB database, without holding the file in
+Python, and reading it once: `load_extract` runs a query over the view `raw_rows` (the contract columns as text,
+straight from the file) as the file is read, and leaves its result with each row's `source_row` as the view
+`loaded_rows`, and the table `misaligned_rows`, in the connection it is given (whose database may live on disk).
+The query is the contract columns themselves unless the caller gives its own (ingest prepares the values the row
+rules judge while the file is read: `row_preparation.PREPARE_SQL`).
+
+DuckDB reads CSV and Parquet; Excel goes through polars' calamine reader (DuckDB's excel extension cannot be
+downloaded on offline networks; a sheet holds at most 1,048,576 rows). Every value stays text here: parsing and
+judging values is the row rules' job, so a bad value becomes a quarantined row with a reason, never a crash or a
+silent coercion.
+
+Every way a file can be unusable is a contract rule with a message a branch can act on (`empty_file`,
+`encoding`, `delimiter`, `malformed_csv` with its line, `duplicate_column`, `missing_column`, `no_data_rows`,
+`unreadable`, `truncated`): never a library's message, which may quote a temporary path or a row's personal
+values. A CSV row whose field count differs from the header's (an unquoted `,` in a name, say) is not the file's
+fault: it is kept in `misaligned_rows` and quarantined under `field_count`, with none of its values. (A shifted row
+whose field count is still right is recognised by its content: `row_rules`, `misaligned_row`.)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ucj_pipeline.contract.file_names import ExtractRejected
+from ucj_pipeline.contract.row_preparation import SOURCE_ROW
+from ucj_pipeline.runtime.atomic_files import scratch_prefix
+from ucj_pipeline.runtime.sql_text import sql_string
+
+REQUIRED_COLUMNS = (
+    "NIK",
+    "TGL_LAHIR",
+    "JENIS_KELAMIN",
+    "KODE_WILAYAH",
+    "SEGMEN",
+    "PROGRAM",
+    "STATUS",
+    "SUMBER_IURAN",
+    "TGL_KEPESERTAAN",
+)
+OPTIONAL_COLUMNS = ("NAMA", "KATEGORI", "IURAN_TERAKHIR", "NPP")
+CONTRACT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+DELIMITERS = {",": "','", ";": "';'"}
+FOREIGN_DELIMITERS = {"\t": "tab", "|": "'|'"}
+CHUNK = 1 << 20
+
+
+RAW_ROWS = "raw_rows"  # view: the contract columns as text, straight from the file (what a load query reads)
+LOADED_ROWS = "loaded_rows"  # view: what the load query kept of every row, and source_row
+MISALIGNED_ROWS = "misaligned_rows"  # table: (source_row, fields) of CSV rows with the wrong number of fields
+LOADED_TABLE = "loaded_table"  # table: the load query's rows in file order (a row's rowid is its place in the file)
+
+
+@dataclass
+class LoadedExtract:
+    """What `load_extract` found beside the rows: columns outside the contract, and how many rows DuckDB set aside
+    as misaligned. The rows are in the connection (`loaded_rows`, `misaligned_rows`); `source_row` is where a row
+    starts in the file (CSV: its line, the header being line 1; Excel: its sheet row; Parquet: its record + 1)."""
+
+    extra_columns: list[str] = field(default_factory=list)
+    misaligned: int = 0
+
+
+@dataclass
+class RawExtract:
+    """The file's rows as text in a polars frame (for small files and tests: `read_extract`)."""
+
+    rows: pl.DataFrame
+    extra_columns: list[str] = field(default_factory=list)
+    misaligned_rows: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={SOURCE_ROW: pl.Int64, "fields": pl.Int64})
+    )
+
+
+def load_extract(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_format: str,
+    file_name: str | None = None,
+    scratch: Path | None = None,
+    query: str = f"SELECT * FROM {RAW_ROWS}",
+    params: dict | None = None,
+) -> LoadedExtract:
+    """Load `path` (delivered as `file_name`) into `con`: `query` (over the view RAW_ROWS, with `params`) as the
+    file is read, its rows in the view `loaded_rows` with their `source_row`, and the table `misaligned_rows`.
+    `scratch` is where a transcoded copy may be written (a private folder: the copy holds personal data; a
+    temporary folder of the system when not given)."""
+    name = file_name or path.name
+    load = _Load(name, query, params or {})
+    if path.stat().st_size == 0:
+        raise ExtractRejected(name, "empty_file", "the file is empty (0 bytes)")
+    if file_format == "csv":
+        return _load_csv(con, path, load, scratch)
+    if file_format == "parquet":
+        try:
+            header = con.sql(f"SELECT * FROM read_parquet({sql_string(path)})").columns
+        except duckdb.Error:
+            raise ExtractRejected(name, "unreadable", "not a readable Parquet file (corrupt or truncated?)") from None
+        _check_header(header, name)
+        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(header)))
+        _raw_rows(con, header, f"(SELECT {casts} FROM read_parquet({sql_string(path)}))")
+        load.run(con, "not a readable Parquet file (corrupt or truncated?)")
+        return _loaded(con, header, load)
+    if file_format == "xlsx":
+        frame = _read_excel(path, name)
+        header = frame.columns
+        con.register("excel_sheet", frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}))
+        _raw_rows(con, header, "excel_sheet")
+        load.run(con, "not a readable Excel workbook (.xlsx)")
+        con.unregister("excel_sheet")
+        return _loaded(con, header, load)
+    raise ExtractRejected(name, "file_format", f"unsupported format {file_format!r}")
+
+
+@dataclass(frozen=True)
+class _Load:
+    """The load query of one file, and the file's delivered name (for its errors)."""
+
+    name: str
+    query: str
+    params: dict
+
+    def run(self, con: duckdb.DuckDBPyConnection, unreadable: str) -> None:
+        """The file read, once, through the query into LOADED_TABLE (in file order)."""
+        try:
+            con.execute(f"CREATE TABLE {LOADED_TABLE} AS {self.query}", self.params)
+        except duckdb.Error:
+            raise ExtractRejected(self.name, "unreadable", unreadable) from None
+
+
+def read_extract(path: Path, file_format: str, file_name: str | None = None, scratch: Path | None = None) -> RawExtract:
+    """The whole file in memory, in file order (`load_extract` into an in-memory database)."""
+    with duckdb.connect() as con:
+        con.execute("SET python_enable_replacements = false")
+        loaded = load_extract(con, path, file_format, file_name, scratch)
+        rows = con.sql(f"SELECT * FROM {LOADED_ROWS} ORDER BY {SOURCE_ROW}").pl()
+        misaligned = con.sql(f"SELECT * FROM {MISALIGNED_ROWS} ORDER BY {SOURCE_ROW}").pl()
+    return RawExtract(rows, loaded.extra_columns, misaligned.cast({SOURCE_ROW: pl.Int64, "fields": pl.Int64}))
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------------
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+def _blocks(path: Path, name: str):
+    try:
+        with _open(path) as f:
+            yield from iter(lambda: f.read(CHUNK), b"")
+    except EOFError:
+        raise ExtractRejected(name, "truncated", "the compressed file is cut short (gzip)") from None
+    except (gzip.BadGzipFile, zlib.error):
+        raise ExtractRejected(name, "unreadable", "not a valid gzip file, or its compressed data is corrupt") from None
+
+
+BLANK_LINE_END = re.compile(rb"\n(?=\r?\n)")  # the end of a line followed by an empty line
+
+
+@dataclass
+class _BlankLines:
+    """The empty lines of a file, found block by block as it is read: DuckDB skips them, so the rows after one are
+    numbered from them (`_csv_source_row`). A `\n` followed by an empty line may straddle two blocks: each block is
+    scanned with the last two bytes of the one before, and a line end is counted once."""
+
+    lines: list[int] = field(default_factory=list)
+    _newlines: int = 0  # newlines before the current block
+    _tail: bytes = b""
+    _last: int = -1  # absolute offset of the last line end counted
+    _offset: int = 0  # absolute offset of the current block
+
+    def scan(self, block: bytes) -> None:
+        text, start = self._tail + block, self._offset - len(self._tail)
+        before_text = self._newlines - self._tail.count(b"\n")
+        for match in BLANK_LINE_END.finditer(text):
+            if start + match.start() > self._last:
+                self._last = start + match.start()
+                self.lines.append(before_text + text.count(b"\n", 0, match.start() + 1) + 1)
+        self._newlines += block.count(b"\n")
+        self._offset += len(block)
+        self._tail = text[-2:]
+
+
+def _detect_encoding(path: Path, name: str) -> tuple[str, list[int]]:
+    """'utf-8' (with or without BOM) or 'cp1252', as the contract allows (anything else is rejected), and the file's
+    empty lines, found in the same pass."""
+    head = next(_blocks(path, name), b"")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:64].count(b"\x00") > 4:
+        raise ExtractRejected(name, "encoding", "the file is UTF-16; the contract allows UTF-8 or Windows-1252")
+    if not head.lstrip(codecs.BOM_UTF8).strip():
+        raise ExtractRejected(name, "empty_file", "the file holds no header and no rows")
+    for encoding in ("utf-8", "cp1252"):
+        decoder, row, blank = codecs.getincrementaldecoder(encoding)(), 1, _BlankLines()
+        try:
+            for block in _blocks(path, name):
+                if b"\x00" in block:
+                    row += block[: block.index(b"\x00")].count(b"\n")
+                    raise ExtractRejected(name, "encoding", f"line {row}: a NUL byte; not a text file")
+                decoder.decode(block)
+                blank.scan(block)
+                row += block.count(b"\n")
+            decoder.decode(b"", final=True)
+            return encoding, blank.lines
+        except UnicodeDecodeError:
+            continue
+    raise ExtractRejected(name, "encoding", "neither UTF-8 nor Windows-1252, the encodings the contract allows")
+
+
+def _header(path: Path, name: str, encoding: str) -> tuple[list[str], str]:
+    with _open(path) as f:
+        first = f.readline()
+    text = first.decode(encoding).removeprefix("\ufeff").rstrip("\r\n")
+    counts = {d: text.count(d) for d in (*DELIMITERS, *FOREIGN_DELIMITERS)}
+    delimiter = ";" if counts[";"] > counts[","] else ","
+    if not counts[","] and not counts[";"] and any(counts[d] for d in FOREIGN_DELIMITERS):
+        used = max(FOREIGN_DELIMITERS, key=counts.__getitem__)
+        raise ExtractRejected(
+            name, "delimiter", f"the header is separated by {FOREIGN_DELIMITERS[used]}; the contract allows ',' or ';'"
+        )
+    try:
+        header = next(csv.reader([text], delimiter=delimiter, quotechar='"', doublequote=True, strict=True))
+    except csv.Error:
+        raise ExtractRejected(name, "malformed_csv", "line 1 (the header): a quoted name is not closed") from None
+    return header, delimiter
+
+
+# DuckDB's reject types for one row; others (an unclosed quote, an over-long line) break the file's structure.
+MISALIGNED = ("TOO MANY COLUMNS", "MISSING COLUMNS")
+MALFORMED = {
+    "UNQUOTED VALUE": "a quoted value is not closed properly (unbalanced or stray quote)",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than 2 MB",
+    "INVALID ENCODING": "bytes that are not valid in the file's encoding",
+}
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, load: _Load, scratch: Path | None) -> LoadedExtract:
+    encoding, blank_lines = _detect_encoding(path, load.name)
+    header, delimiter = _header(path, load.name, encoding)
+    _check_header(header, load.name)
+    if encoding == "utf-8":
+        return _scan_csv(con, path, load, header, delimiter, blank_lines)
+    # DuckDB reads UTF-8 (its other encodings are extensions that offline networks cannot download): transcode.
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
+        copy = Path(tmp) / "extract.csv"
+        with open(copy, "w", encoding="utf-8", newline="") as out:
+            decoder = codecs.getincrementaldecoder(encoding)()
+            for block in _blocks(path, load.name):
+                out.write(decoder.decode(block))
+        return _scan_csv(con, copy, load, header, delimiter, blank_lines)
+
+
+def _scan_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    load: _Load,
+    header: list[str],
+    delimiter: str,
+    blank_lines: list[int],
+) -> LoadedExtract:
+    # Columns by position (c0, c1, …): header names never enter SQL text; no sniffing, which guesses wrong on
+    # large files (a first quoted value after 20,480 rows). The rows stream through the load query in file order.
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    _raw_rows(
+        con,
+        header,
+        f"read_csv({sql_string(path)}, header = true, auto_detect = false, columns = {columns}, "
+        f"delim = {DELIMITERS[delimiter]}, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+        "store_rejects = true, rejects_table = 'rejected_rows', rejects_scan = 'rejected_scan')",
+    )
+    load.run(con, "the file could not be read as CSV")
+    try:
+        # Never read csv_line: it holds the row's values.
+        broken = con.execute(
+            "SELECT line, error_type FROM rejected_rows WHERE error_type NOT IN $misaligned ORDER BY line LIMIT 1",
+            {"misaligned": list(MISALIGNED)},
+        ).fetchall()
+        con.execute(
+            f"CREATE TABLE {MISALIGNED_ROWS} AS SELECT line::BIGINT AS {SOURCE_ROW}, "
+            "(CASE WHEN any_value(error_type) = 'TOO MANY COLUMNS' THEN coalesce(max(column_idx), 0) + 1 "
+            "ELSE coalesce(min(column_idx), 0) END)::BIGINT AS fields "
+            "FROM rejected_rows GROUP BY line"
+        )
+    except duckdb.Error:
+        raise ExtractRejected(load.name, "unreadable", "the file could not be read as CSV") from None
+    if broken:
+        line, error_type = broken[0]
+        rule = "encoding" if error_type == "INVALID ENCODING" else "malformed_csv"
+        raise ExtractRejected(load.name, rule, f"line {line}: {MALFORMED.get(error_type, error_type.lower())}")
+    return _loaded(con, header, load, _csv_source_row(con, blank_lines))
+
+
+def _csv_source_row(con: duckdb.DuckDBPyConnection, blank_lines: list[int]) -> tuple[str, str]:
+    """The row number (as a spreadsheet numbers a CSV's rows: the header is row 1) of each row read, given the lines
+    DuckDB did not read as rows (the rows it set aside as misaligned, and the empty lines it skips): the k-th row
+    read lands after every such line before it. As (expression, join) over LOADED_TABLE aliased `r`."""
+    naive = "(r.rowid + 2)"
+    con.execute(
+        f"CREATE TABLE skipped_lines AS SELECT {SOURCE_ROW} AS line FROM {MISALIGNED_ROWS} "
+        "UNION SELECT unnest($blank)::BIGINT",
+        {"blank": [line for line in blank_lines if line > 1]},
+    )
+    if not con.execute("SELECT count(*) FROM skipped_lines").fetchall()[0][0]:
+        return naive, ""
+    # A skipped line L, the k-th (from 0), comes before every row read whose naive number is >= L - k.
+    shifts = (
+        "(SELECT threshold, max(shift) AS shift FROM (SELECT line - row_number() OVER w + 1 AS threshold, "
+        "row_number() OVER w AS shift FROM skipped_lines WINDOW w AS (ORDER BY line)) GROUP BY threshold)"
+    )
+    return f"{naive} + coalesce(s.shift, 0)", f"ASOF LEFT JOIN {shifts} s ON {naive} >= s.threshold"
+
+
+def _check_header(header: list[str], name: str) -> None:
+    seen: dict[str, str] = {}
+    for column in header:
+        key = column.strip().upper()
+        if key in CONTRACT_COLUMNS and key in seen:
+            raise ExtractRejected(name, "duplicate_column", f"column {key} appears twice in the header")
+        seen[key] = column
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    if missing:
+        raise ExtractRejected(name, "missing_column", f"required column(s) missing: {', '.join(missing)}")
+
+
+# --- Excel -------------------------------------------------------------------------------------------------------
+
+EXCEL_DATE_COLUMNS = ("TGL_LAHIR", "TGL_KEPESERTAAN")
+EXCEL_EPOCH = "1899-12-30"  # Excel's 1900 date system, as every spreadsheet since Lotus counts it
+
+
+def _read_excel(path: Path, name: str) -> pl.DataFrame:
+    import fastexcel
+
+    try:
+        sheet = fastexcel.read_excel(path).load_sheet(0, dtypes="string")
+        header = [c.name for c in sheet.available_columns()]
+        frame = sheet.to_polars()
+    except Exception:  # calamine raises its own types for corrupt workbooks; its text is not for the branch
+        raise ExtractRejected(name, "unreadable", "not a readable Excel workbook (.xlsx)") from None
+    if not header:
+        raise ExtractRejected(name, "empty_file", "the first sheet of the workbook is empty")
+    _check_header(_excel_header_names(header), name)
+    return frame.with_columns(_excel_date_text(c) for c in frame.columns if _key(c) in EXCEL_DATE_COLUMNS)
+
+
+def _key(column: str) -> str:
+    return column.strip().upper()
+
+
+def _excel_header_names(names: list[str]) -> list[str]:
+    """calamine renames a repeated header `NIK` to `NIK_1`: put the names back as the branch wrote them."""
+    seen = {_key(n) for n in names}
+    return [
+        n.rsplit("_", 1)[0] if n.rsplit("_", 1)[-1].isdigit() and _key(n.rsplit("_", 1)[0]) in seen else n
+        for n in names
+    ]
+
+
+def _excel_date_text(column: str) -> pl.Expr:
+    """A date cell arrives as '1990-01-05 00:00:00' (or, unformatted, as the serial number 32878): the date."""
+    cell = pl.col(column)
+    serial = cell.str.contains(r"^[0-9]+(\.0+)?$")
+    as_date = pl.lit(EXCEL_EPOCH).str.to_date() + pl.duration(
+        days=cell.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    )
+    timestamp = cell.str.extract(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00:00(\.0+)?$", 1)
+    return (
+        (pl.when(serial).then(as_date.dt.strftime("%Y-%m-%d")).when(timestamp.is_not_null()).then(timestamp))
+        .otherwise(cell)
+        .alias(column)
+    )
+
+
+# --- all formats -------------------------------------------------------------------------------------------------
+
+
+def _raw_rows(con: duckdb.DuckDBPyConnection, header: list[str], source: str) -> None:
+    """The view RAW_ROWS over `source` (the file's columns by position, c0, c1, …): each contract column by its
+    position in the header, absent optional ones empty."""
+    position = _contract_positions(header)
+    columns = ", ".join(
+        f"c{position[c]} AS {c}" if c in position else f"NULL::VARCHAR AS {c}" for c in CONTRACT_COLUMNS
+    )
+    con.execute(f"CREATE VIEW {RAW_ROWS} AS SELECT {columns} FROM {source}")
+
+
+def _contract_positions(header: list[str]) -> dict[str, int]:
+    """Each contract column's position in the header (the first, if named twice in another case)."""
+    position: dict[str, int] = {}
+    for i, column in enumerate(header):
+        key = _key(column)
+        if key in CONTRACT_COLUMNS and key not in position:
+            position[key] = i
+    return position
+
+
+def _loaded(
+    con: duckdb.DuckDBPyConnection, header: list[str], load: _Load, source_row: tuple[str, str] = ("(r.rowid + 2)", "")
+) -> LoadedExtract:
+    """The view LOADED_ROWS over LOADED_TABLE (its rows with `source_row`) and the table MISALIGNED_ROWS (empty
+    unless the CSV reader made it). RAW_ROWS goes: the file is not read again (a transcoded copy is gone)."""
+    con.execute(f"DROP VIEW {RAW_ROWS}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {MISALIGNED_ROWS} ({SOURCE_ROW} BIGINT, fields BIGINT)")
+    misaligned = con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]
+    if not con.execute(f"SELECT count(*) FROM {LOADED_TABLE}").fetchall()[0][0] and not misaligned:
+        raise ExtractRejected(load.name, "no_data_rows", "the file has a header but no data rows")
+    expression, join = source_row
+    con.execute(
+        f"CREATE VIEW {LOADED_ROWS} AS SELECT r.*, ({expression})::BIGINT AS {SOURCE_ROW} FROM {LOADED_TABLE} r {join}"
+    )
+    position = _contract_positions(header)
+    extra = [column for i, column in enumerate(header) if i not in position.values()]
+    return LoadedExtract(extra_columns=extra, misaligned=misaligned)
