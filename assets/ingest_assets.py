@@ -58,7 +58,8 @@ from resources import LandingArea, PipelineSettings
 from ucj_pipeline.contract.reference_data import known_branch_codes
 from ucj_pipeline.ingest import lake
 from ucj_pipeline.ingest.branch_health import BranchHealth, CountryHealth, branch_health, country_health
-from ucj_pipeline.ingest.landing_files import LandedFile, branch_of
+from ucj_pipeline.ingest.lake import IngestLog
+from ucj_pipeline.ingest.landing_files import parse_landed
 from ucj_pipeline.orchestration.dagster_internals import FailureShownAsMessage, targeting_latest_materialization
 from ucj_pipeline.runtime.paths import STALE_AFTER_DAYS, today_in_jakarta
 
@@ -166,9 +167,8 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         raise ValueError(f"partition(s) {', '.join(map(repr, unknown))} are not branch codes of the registry")
     as_of = settings.reporting_date()
     today = today_in_jakarta()  # "A date in the future rejects the file": the future of today, not the reporting date
-    landed: dict[str, list[LandedFile]] = {b: [] for b in branches}
-    for landed_file in landing_area.ready_files():  # misnamed files are the misnamed_extract_files asset's
-        landed.get(branch_of(landed_file.name, known, today) or "", []).append(landed_file)
+    # The landing area listed once and each name parsed once; the workers take the parsed deliveries.
+    landed = parse_landed(landing_area.ready_files(), branches, known, today)
     with_files = {b: files for b, files in landed.items() if files}
     if len(branches) > 1:
         context.log.info(
@@ -179,12 +179,16 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
         with_files,
         landing_area.location,
         settings.ingest_settings(),
-        known,
-        today,
         settings.ingest_workers,
         settings.lock_wait_seconds,
     )
     unfinished, failing = [], []
+    whole_log: list[IngestLog] = []  # every branch's log, read once, after the last ingest of this run
+
+    def ingest_log() -> IngestLog:
+        whole_log[:] = whole_log or [IngestLog.read(settings.paths.lake)]
+        return whole_log[0]
+
     for result in chain(results, (BranchBatchResult(b) for b in branches if b not in with_files)):  # as they finish
         if not result.finished:
             unfinished.append(result)
@@ -192,11 +196,11 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
             say(f"branch {result.branch_code}: {result.still_being_written or result.error}")
             continue
         if result.health is None:  # a branch without new files: its state is read here
-            result = replace(result, health=branch_health(settings.paths.lake, result.branch_code))
+            result = replace(result, health=branch_health(ingest_log(), result.branch_code))
         _report_branch(context, result, as_of)
         if result.health.failing:
             failing.append(result.health)
-    country = country_health(settings.paths.lake, sorted(known), as_of)
+    country = country_health(ingest_log(), sorted(known), as_of)
     # Every failing branch's file_rules again, after all others: the asset's check list shows a partitioned check's
     # latest evaluation of any branch, so a good delivery of one branch reported last must not paint it green
     # while another branch's latest delivery is rejected.

@@ -127,8 +127,11 @@ def sql_models(context: AssetExecutionContext, settings: PipelineSettings):
     """Runs the selected models only; a model that is not selected is read from the lake as it stands."""
     as_of = settings.reporting_date()
     selected = {key.to_user_string() for key in context.selected_asset_keys}
-    if upgraded := settings.storage.upgrade_lake(settings.lock_wait_seconds, context.log.warning):
-        context.log.info(f"{upgraded} snapshot file(s) from before numeric participant keys now hold them (once)")
+    for migration in settings.storage.upgrade_lake(settings.lock_wait_seconds, context.log.warning):
+        context.log.info(
+            f"lake migration {migration['name']}: {migration['files_rewritten']} {migration['description']} "
+            f"(once: recorded in lake/_migrations/)"
+        )
     with settings.storage.model_session(as_of) as session:
         yield from _run_models(session, [n for n in MODEL_ORDER if n in selected], as_of)
 

@@ -8,6 +8,7 @@ from ucj_pipeline.contract.pseudonymise import DEV_KEY
 from ucj_pipeline.contract.reference_data import known_branch_codes
 from ucj_pipeline.ingest.branch_batch import ingest_branches
 from ucj_pipeline.ingest.branch_ingest import IngestSettings
+from ucj_pipeline.ingest.landing_files import parse_landed
 from ucj_pipeline.ingest.landing_store import open_landing
 from ucj_pipeline.runtime import home_lock
 from ucj_pipeline.runtime.home_lock import HomeBusy
@@ -35,13 +36,11 @@ def test_a_branch_whose_ingest_cannot_finish_stops_no_other(tmp_path):
     landing = tmp_path / "landing"
     write_extract(landing, "PALOPO_20251231.csv", [row(NIK=make_nik(serial=i)) for i in range(1, 11)])
     write_extract(landing, "SINJAI_20251231.csv", [row(NIK=make_nik(serial=i)) for i in range(11, 15)])
-    files = {f.name.split("_")[0]: [f] for f in open_landing(str(landing)).list_files()}
+    files = parse_landed(open_landing(str(landing)).list_files(), ["PALOPO", "SINJAI"], known_branch_codes(),
+                         today_in_jakarta())  # fmt: skip
     settings = IngestSettings(paths=paths, pseudonym_key=DEV_KEY.encode())
     with home_lock.branch_alone(paths.home, "PALOPO", 0, print):  # another run holds PALOPO all along
-        results = {
-            r.branch_code: r
-            for r in ingest_branches(files, str(landing), settings, known_branch_codes(), today_in_jakarta(), 2, 0)
-        }
+        results = {r.branch_code: r for r in ingest_branches(files, str(landing), settings, 2, 0)}
     assert not results["PALOPO"].finished and "being ingested by another run" in results["PALOPO"].error
     assert (landing / "PALOPO_20251231.csv").exists()  # untouched: the other run takes it
     assert results["SINJAI"].finished and [r["outcome"] for r in results["SINJAI"].log_rows] == ["accepted"]

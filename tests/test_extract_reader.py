@@ -126,7 +126,7 @@ def test_empty_lines_are_skipped_and_the_rows_after_them_keep_their_line_numbers
 
 
 def test_empty_lines_are_found_whatever_the_blocks_the_file_is_read_in():
-    from ucj_pipeline.ingest.extract_reader import _BlankLines
+    from ucj_pipeline.ingest.text_scan import BlankLines as _BlankLines
 
     text = b"h\r\na\n\n\nb\r\n\r\nc\n"  # empty lines 3, 4 and 6
     for size in range(1, len(text) + 1):

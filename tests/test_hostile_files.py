@@ -340,21 +340,19 @@ def test_a_resend_with_the_same_bytes_as_an_older_resend_still_replaces_the_newe
 
 def test_a_crash_between_archiving_and_logging_loses_nothing(branch_with_a_good_snapshot, monkeypatch):
     settings = branch_with_a_good_snapshot
-    import ucj_pipeline.ingest.branch_ingest as ingest_module
-
     path = write(settings.paths.landing, f"{NEW}.csv", csv_bytes(rows(25)))
-    real_write_log = ingest_module._write_log
+    real_write_log = lake.write_log_row
 
-    def disk_full(row, paths):
+    def disk_full(lake_dir, row, identity):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ingest_module, "_write_log", disk_full)
+    monkeypatch.setattr(lake, "write_log_row", disk_full)
     with pytest.raises(OSError):
         ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
     assert path.exists()  # still landed: the delivery is not lost
     assert list(settings.paths.archive.rglob(f"{NEW}.csv"))  # and its bytes are already safe
 
-    monkeypatch.setattr(ingest_module, "_write_log", real_write_log)
+    monkeypatch.setattr(lake, "write_log_row", real_write_log)
     [outcome] = ingest_branch("PALOPO", _landed(settings), settings, known_branch_codes(), TODAY)
     assert outcome.outcome == "accepted" and outcome.log_row["rows_accepted"] == 25
     assert max(lake.accepted_snapshot_dates(settings.paths.lake, "PALOPO")) == date(2025, 12, 31)

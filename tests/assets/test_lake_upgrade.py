@@ -38,7 +38,7 @@ def write_as_before(path, niks: list[str]) -> str:
     return con.execute("SELECT any_value(stored_snapshot_id) FROM snapshot").fetchone()[0]
 
 
-def test_hex_keyed_snapshots_count_as_the_same_people_and_are_rewritten_once(tmp_path):
+def test_hex_keyed_snapshots_count_as_the_same_people_and_are_rewritten_once(tmp_path, monkeypatch):
     instance = DagsterInstance.ephemeral()
     landing = tmp_path / "landing"
     settings = PipelineSettings(ucj_home=str(tmp_path))
@@ -73,9 +73,15 @@ def test_hex_keyed_snapshots_count_as_the_same_people_and_are_rewritten_once(tmp
     assert duckdb.sql(f"SELECT DISTINCT stored_snapshot_id FROM read_parquet('{old}')").fetchall() == [(snapshot_id,)]
     assert lake.hex_keyed(tmp_path / "lake") == []
     logs = [e.message for e in instance.all_logs(refresh.run_id) if e.user_message]
-    assert any("1 snapshot file(s) from before numeric participant keys" in m for m in logs)
+    assert any("lake migration numeric_participant_keys: 1 snapshot files from before numeric" in m for m in logs)
+    record = lake.migration_record(tmp_path / "lake", lake.NUMERIC_KEYS)
+    assert record["files_rewritten"] == 1 and record["applied_at"]
 
+    looked = []  # recorded: the next refresh neither runs the migration nor reads a snapshot file's footer for it
+    monkeypatch.setattr(lake, "upgrade_hex_keys", lambda *args: looked.append(args) or 0)
+    monkeypatch.setattr(lake, "hex_keyed", lambda *args: looked.append(args) or [])
     again = materialize([*reference_assets, sql_models], instance=instance, resources=resources, tags=AS_OF)
+    assert looked == [] and lake.migration_record(tmp_path / "lake", lake.NUMERIC_KEYS) == record
     [kept] = [e for e in again.get_asset_materialization_events() if e.asset_key == AssetKey("int_covered_workers")]
     assert (kept.materialization.metadata["groups_changed"].value, kept.materialization.metadata[
         "dagster/row_count"].value) == (0, 60)  # fmt: skip

@@ -2,8 +2,10 @@
 
 The order is what makes a crash harmless at any line:
 1. `take_into_archive`: the landed file is opened without following links (a link, a directory, a pipe or a
-   device is never read), its bytes are copied into `archive/<sha256>/<name>` while being hashed, and the copy is
-   made durable. The landed file stays where it is.
+   device is never read), its bytes are copied into `archive/<sha256>/<name>` while being hashed and, for a CSV,
+   scanned for what the contract asks of its bytes (encoding, header, empty lines: `text_scan`), and the copy is
+   made durable. This is the one time ingest reads the delivery; DuckDB parses the archived copy. The landed file
+   stays where it is.
 2. The caller judges the archived copy (never the landed file, which the branch may still change), writes the lake
    and then the ingest log row.
 3. `release_from_landing`: only then is the landed file removed, and only if it is still the file that was copied.
@@ -24,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ucj_pipeline.ingest.landing_files import DONE_MARKER
+from ucj_pipeline.ingest.text_scan import ScannedText, TextScan, is_csv
 from ucj_pipeline.runtime.atomic_files import temporary_path
 
 CHUNK = 1 << 20
@@ -52,6 +55,7 @@ class ArchivedCopy:
     size: int
     modified_ns: int
     identity: tuple  # what says "still the same delivery": (device, inode, size, mtime) of a file; etag of an object
+    scanned: ScannedText | None = None  # a CSV's bytes as the copy saw them (`text_scan`); None for other formats
 
     @property
     def received_at(self) -> datetime:
@@ -93,18 +97,22 @@ def _fsync_dir(folder: Path) -> None:
 
 def copy_into_archive(
     blocks: Iterable[bytes], archive_root: Path, name: str, unchanged: Callable[[], bool], label: str
-) -> tuple[Path, str]:
+) -> tuple[Path, str, ScannedText | None]:
     """Write `blocks` to `archive/<sha256>/<name>` durably (a temporary name, fsync, rename, fsync the folder) and
-    return the path and hash. `unchanged` is asked after the last block: False means the source changed while it
-    was read, and nothing is archived (FileStillBeingWritten)."""
+    return the path, the hash and, for a CSV name, what `text_scan` found in the same pass. `unchanged` is asked
+    after the last block: False means the source changed while it was read, and nothing is archived
+    (FileStillBeingWritten)."""
     archive_root.mkdir(parents=True, exist_ok=True)
     tmp = temporary_path(archive_root / f"incoming.{os.urandom(4).hex()}")
+    scan = TextScan(label, compressed=name.lower().endswith(".gz")) if is_csv(name) else None
     try:
         digest = hashlib.sha256()
         with open(tmp, "wb") as copy:
             for block in blocks:
                 digest.update(block)
                 copy.write(block)
+                if scan is not None:
+                    scan.feed(block)
             copy.flush()
             os.fsync(copy.fileno())
         if not unchanged():
@@ -114,7 +122,7 @@ def copy_into_archive(
         target.parent.mkdir(exist_ok=True)
         os.replace(tmp, target)  # the same bytes land on the same path: a repeat is harmless
         _fsync_dir(target.parent)
-        return target, file_hash
+        return target, file_hash, scan.result() if scan is not None else None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -141,14 +149,14 @@ def take_into_archive(landed: Path, archive_root: Path, name: str) -> ArchivedCo
         if not stat.S_ISREG(opened.st_mode) or _identity(opened) != _identity(before):
             raise FileStillBeingWritten(f"{printable_name(landed.name)}: replaced while it was opened")
         with os.fdopen(os.dup(fd), "rb") as source:
-            target, file_hash = copy_into_archive(
+            target, file_hash, scanned = copy_into_archive(
                 iter(lambda: source.read(CHUNK), b""),
                 archive_root,
                 name,
                 lambda: _identity(os.fstat(fd)) == _identity(before) == _identity(os.lstat(landed)),
                 printable_name(landed.name),
             )
-        return ArchivedCopy(target, file_hash, before.st_size, before.st_mtime_ns, _identity(before))
+        return ArchivedCopy(target, file_hash, before.st_size, before.st_mtime_ns, _identity(before), scanned)
     finally:
         os.close(fd)
 

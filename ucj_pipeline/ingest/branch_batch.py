@@ -1,8 +1,9 @@
 """Ingest of many branches in one go, their files processed in parallel across the cores. No Dagster needed.
 
 One ingest run covers every branch with new files (the landing sensor and `ucj run` ask for one run per contiguous
-block of branch partitions, usually one for the whole country). Each branch is ingested by `ingest.ingest_branch`
-in a worker process of its own (`helper_processes`: spawned, and gone with the run's process); branches are independent
+block of branch partitions, usually one for the whole country). The run lists the landing area once and parses
+each name once (`landing_files.parse_landed`); each branch's parsed deliveries are ingested by
+`branch_ingest.ingest_deliveries` in a worker process of its own (`helper_processes`: spawned, and gone with the run's process); branches are independent
 (each writes only its own snapshot, log and row-issue files), so their order does not matter. What comes back is a
 summary per branch, never the rows: the accepted rows went to the lake in the worker.
 
@@ -18,10 +19,11 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING
 
+from ucj_pipeline.contract.file_names import ExtractFile
 from ucj_pipeline.ingest.branch_health import BranchHealth, branch_health
+from ucj_pipeline.ingest.lake import IngestLog
 from ucj_pipeline.runtime import home_lock
 from ucj_pipeline.runtime.helper_processes import can_start_helpers, helper_pool
 
@@ -52,23 +54,23 @@ class BranchBatchResult:
 def ingest_one_branch(
     branch_code: str,
     landing_location: str,
-    file_names: list[str],
+    extracts: list[ExtractFile],
     settings: IngestSettings,
-    known_branches: frozenset[str],
-    today: date,
     lock_wait_seconds: float,
 ) -> BranchBatchResult:
-    """Ingest one branch's ready files (named; the landing area is opened here, in the worker), holding the
-    branch's lock (`home_lock.branch_alone`). Never raises."""
-    from ucj_pipeline.ingest.branch_ingest import FileStillBeingWritten, ingest_branch
+    """Ingest one branch's ready files (their names parsed by the run; the landing area is opened here, in the
+    worker), holding the branch's lock (`home_lock.branch_alone`), its ingest log read once under it. Never
+    raises."""
+    from ucj_pipeline.ingest.branch_ingest import FileStillBeingWritten, ingest_deliveries
     from ucj_pipeline.ingest.landing_store import open_landing
 
     try:
         store = open_landing(landing_location)
-        deliveries = [store.delivery(name) for name in file_names]
+        deliveries = [(extract, store.delivery(extract.name)) for extract in extracts]
         with home_lock.branch_alone(settings.paths.home, branch_code, lock_wait_seconds, log.warning):
-            outcomes = ingest_branch(branch_code, deliveries, settings, known_branches, today)
-            health = branch_health(settings.paths.lake, branch_code)  # here, in the worker: off the run's process
+            ingest_log = IngestLog.read(settings.paths.lake, branch_code)
+            outcomes = ingest_deliveries(branch_code, deliveries, settings, ingest_log)
+            health = branch_health(ingest_log, branch_code)  # here, in the worker: off the run's process
     except FileStillBeingWritten as exc:
         return BranchBatchResult(branch_code, still_being_written=str(exc))
     except Exception as exc:  # noqa: BLE001 - reported for this branch; the other branches go on
@@ -80,19 +82,17 @@ def ingest_one_branch(
 
 
 def ingest_branches(
-    files_by_branch: dict[str, list[LandedFile]],
+    files_by_branch: dict[str, list[tuple[ExtractFile, LandedFile]]],
     landing_location: str,
     settings: IngestSettings,
-    known_branches: frozenset[str],
-    today: date,
     workers: int,
     lock_wait_seconds: float,
 ) -> Iterator[BranchBatchResult]:
-    """Ingest every branch's files, `workers` branches at a time (largest first, so one big branch does not start
-    last and run alone); yields each branch's result as it finishes."""
-    largest_first = sorted(files_by_branch.items(), key=lambda item: -sum(f.size for f in item[1]))
+    """Ingest every branch's parsed deliveries, `workers` branches at a time (largest first, so one big branch does
+    not start last and run alone); yields each branch's result as it finishes."""
+    largest_first = sorted(files_by_branch.items(), key=lambda item: -sum(f.size for _, f in item[1]))
     jobs = [
-        (branch, landing_location, [f.name for f in files], settings, known_branches, today, lock_wait_seconds)
+        (branch, landing_location, [extract for extract, _ in files], settings, lock_wait_seconds)
         for branch, files in largest_first
     ]
     if workers <= 1 or len(jobs) <= 1 or not can_start_helpers():

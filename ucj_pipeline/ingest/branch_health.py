@@ -106,9 +106,10 @@ def resend_name(row: dict) -> str | None:
     return f"{row['branch_code']}_{row['snapshot_date']:%Y%m%d}_{(row.get('resend') or 0) + 1:02d}.{name['ext']}"
 
 
-def branch_health(lake_dir: Path, branch_code: str) -> BranchHealth:
-    latest = lake.latest_judged_delivery(lake_dir, branch_code)
-    return BranchHealth(branch_code, latest, tuple(sorted(lake.accepted_snapshot_dates(lake_dir, branch_code))))
+def branch_health(log: lake.IngestLog, branch_code: str) -> BranchHealth:
+    """A branch's health as its ingest log (read once by the caller) tells it."""
+    dates = tuple(sorted(log.accepted_snapshot_dates(branch_code)))
+    return BranchHealth(branch_code, log.latest_judged(branch_code), dates)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ class CountryHealth:
         return "\n".join(lines)
 
 
-def country_health(lake_dir: Path, branch_codes: list[str], as_of: date) -> CountryHealth:
-    """Every branch's health from the ingest log, on reporting date `as_of`."""
-    return CountryHealth(as_of, [branch_health(lake_dir, code) for code in sorted(branch_codes)])
+def country_health(log: lake.IngestLog | Path, branch_codes: list[str], as_of: date) -> CountryHealth:
+    """Every branch's health from the ingest log (every branch's, read once: given, or read here from the lake
+    folder), on reporting date `as_of`."""
+    log = log if isinstance(log, lake.IngestLog) else lake.IngestLog.read(log)
+    return CountryHealth(as_of, [branch_health(log, code) for code in sorted(branch_codes)])

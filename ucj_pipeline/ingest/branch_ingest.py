@@ -41,7 +41,9 @@ from ucj_pipeline.ingest.archive import (
     printable_name,
 )
 from ucj_pipeline.ingest.judged_rows import JudgedRows, judged_rows
+from ucj_pipeline.ingest.lake import IngestLog
 from ucj_pipeline.ingest.landing_store import Delivery
+from ucj_pipeline.ingest.text_scan import ScannedText
 from ucj_pipeline.runtime.paths import DEFAULT_QUARANTINE_THRESHOLD, UcjPaths
 
 log = logging.getLogger(__name__)
@@ -96,13 +98,16 @@ def judge_file(
     regions: RegionIndex,
     quarantine_threshold: float,
     scratch: Path | None = None,
+    scanned: ScannedText | None = None,
 ) -> Iterator[Judgement]:
     """Apply the file and row rules to one file, writing nothing but the scratch database under `scratch` (removed
-    on exit), in bounded memory (`judged_rows`)."""
+    on exit), in bounded memory (`judged_rows`). `scanned`: a CSV's bytes as the archive copy saw them."""
     with ExitStack() as stack:
         try:
             rows = stack.enter_context(
-                judged_rows(path, extract.file_format, extract.name, extract.snapshot_date, regions, scratch)
+                judged_rows(
+                    path, extract.file_format, extract.name, extract.snapshot_date, regions, scratch, scanned=scanned
+                )
             )
         except ExtractRejected as unreadable:
             rows, rejection = None, unreadable
@@ -132,15 +137,11 @@ def _log_row(name: str, file_hash: str | None, received_at: datetime | None, **f
     return row
 
 
-def _write_log(row: dict, paths: UcjPaths) -> None:
-    lake.write_log_row(paths.lake, row, row["file_hash"] or row["file_name"])
-
-
 def _judge_and_store(
-    landed: Delivery, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict
+    landed: Delivery, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict, log: IngestLog
 ) -> FileOutcome:
     paths = settings.paths
-    current = lake.current_delivery(paths.lake, extract.branch_code, extract.snapshot_date)
+    current = log.current_delivery(extract.branch_code, extract.snapshot_date)
     if current is not None and current.file_hash == copy.file_hash:
         reason = f"the same bytes as {current.file_name}, which counts for {extract.snapshot_date}; processed once"
         return FileOutcome(
@@ -156,7 +157,9 @@ def _judge_and_store(
             f"wrong name?); {extract.branch_code}'s previous snapshot keeps counting",
         )
         return _store(Judgement(None, rejection), copy, extract, current, settings, base)
-    with judge_file(copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp) as judgement:
+    with judge_file(
+        copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp, copy.scanned
+    ) as judgement:
         if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing
             raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
         return _store(judgement, copy, extract, current, settings, base)
@@ -214,15 +217,19 @@ def _store(
     return FileOutcome(row, rows.rule_counts() if rows is not None else Counter())
 
 
-def ingest_file(path: Delivery, extract: ExtractFile, settings: IngestSettings) -> FileOutcome:
+def ingest_file(
+    path: Delivery, extract: ExtractFile, settings: IngestSettings, log: IngestLog | None = None
+) -> FileOutcome:
     """Process one landed file end to end; never raises for bad input, the outcome says what happened. Raises
-    FileStillBeingWritten (transient: retry later) when the file changes while it is copied."""
+    FileStillBeingWritten (transient: retry later) when the file changes while it is copied. `log`: the branch's
+    ingest log, read once by the caller (read here when not given)."""
     paths = settings.paths
+    log = log if log is not None else IngestLog.read(paths.lake, extract.branch_code)
     try:
         copy = path.take_into_archive(paths.archive, extract.name)
     except NotARegularFile as exc:
-        return _reject_entry(path, settings, "not_a_regular_file", str(exc))
-    logged = lake.logged_delivery(paths.lake, extract.branch_code, copy.file_hash, extract.name, copy.received_at)
+        return _reject_entry(path, settings, "not_a_regular_file", str(exc), log)
+    logged = log.logged_delivery(extract.branch_code, copy.file_hash, extract.name, copy.received_at)
     if logged is not None:  # a crash came after the log row and before the landing area was cleared
         path.release(copy)
         return FileOutcome(logged)
@@ -232,14 +239,16 @@ def ingest_file(path: Delivery, extract: ExtractFile, settings: IngestSettings) 
         resend=extract.resend,
         file_format=extract.file_format,
     )
-    outcome = _judge_and_store(path, copy, extract, settings, base)
+    outcome = _judge_and_store(path, copy, extract, settings, base, log)
     outcome.log_row["archived_as"] = str(copy.path.relative_to(paths.home))
-    _write_log(outcome.log_row, paths)
+    log.append(outcome.log_row)
     path.release(copy)
     return outcome
 
 
-def _reject_whole(path: Delivery, settings: IngestSettings, rule: str, reason: str, **fields) -> FileOutcome:
+def _reject_whole(
+    path: Delivery, settings: IngestSettings, log: IngestLog, rule: str, reason: str, **fields
+) -> FileOutcome:
     """A regular file rejected before it is read (its name, or a conflict): archived, logged, released."""
     paths = settings.paths
     copy = path.take_into_archive(paths.archive, archive_name(path.name))
@@ -254,18 +263,18 @@ def _reject_whole(path: Delivery, settings: IngestSettings, rule: str, reason: s
         **fields,
     )
     row["archived_as"] = str(copy.path.relative_to(paths.home))
-    if lake.logged_delivery(paths.lake, row["branch_code"], copy.file_hash, row["file_name"], copy.received_at) is None:
-        _write_log(row, paths)
+    if log.logged_delivery(row["branch_code"], copy.file_hash, row["file_name"], copy.received_at) is None:
+        log.append(row)
     path.release(copy)
     return FileOutcome(row)
 
 
-def _reject_entry(path: Delivery, settings: IngestSettings, rule: str, reason: str) -> FileOutcome:
+def _reject_entry(path: Delivery, settings: IngestSettings, rule: str, reason: str, log: IngestLog) -> FileOutcome:
     """An entry that is not a regular file: logged, then moved aside unread (never into the archive)."""
     row = _log_row(
         printable_name(path.name), None, None, outcome="rejected", rejection_rule=rule, reason=reason, rows_accepted=0
     )
-    _write_log(row, settings.paths)
+    log.append(row)
     path.set_aside(settings.paths.set_aside)
     return FileOutcome(row)
 
@@ -278,26 +287,31 @@ def _conflicts(found: list[tuple[ExtractFile, Delivery]]) -> dict[str, list[str]
     return {n: [o for o in names if o != n] for names in groups.values() if len(names) > 1 for n in names}
 
 
-def landed_files_of_branch(files: list[Delivery], branch_code: str, known_branches: frozenset[str], today: date):
-    """The branch's landed files whose names pass the contract, oldest snapshot first, and within a date the highest
-    resend first (`ExtractFile.sort_key`)."""
+def ingest_branch(
+    branch_code: str, files: list[Delivery], settings: IngestSettings, known_branches: frozenset[str], today: date
+) -> list[FileOutcome]:
+    """Ingest every landed file of one branch whose name passes the contract (the others are
+    `reject_unusable_entries`'): its names parsed here (`ingest_deliveries` takes them parsed, as a run does)."""
     found = []
-    for path in sorted((p for p in files if p.name.startswith(f"{branch_code}_")), key=lambda p: p.name):
+    for path in files:
         try:
             extract = parse_extract_name(path.name, known_branches, today)
         except ExtractRejected:
             continue  # left for reject_unusable_entries, which logs it
         if extract.branch_code == branch_code:
             found.append((extract, path))
-    return sorted(found, key=lambda item: (item[0].sort_key, item[0].name))
+    return ingest_deliveries(branch_code, found, settings)
 
 
-def ingest_branch(
-    branch_code: str, files: list[Delivery], settings: IngestSettings, known_branches: frozenset[str], today: date
+def ingest_deliveries(
+    branch_code: str, found: list[tuple[ExtractFile, Delivery]], settings: IngestSettings, log: IngestLog | None = None
 ) -> list[FileOutcome]:
-    """Ingest every landed file of one branch, oldest snapshot first; within a date the highest resend first, so the
-    lower resends delivered with it are superseded."""
-    found = landed_files_of_branch(files, branch_code, known_branches, today)
+    """Ingest one branch's deliveries (their names parsed once, by the run: `landing_files.parse_landed`), oldest
+    snapshot first, within a date the highest resend first (`ExtractFile.sort_key`), so the lower resends delivered
+    with it are superseded. The branch's ingest log is read once (by the caller, who holds the branch's lock, or
+    here) and kept up to date as rows are appended."""
+    found = sorted(found, key=lambda item: (item[0].sort_key, item[0].name))
+    log = log if log is not None else IngestLog.read(settings.paths.lake, branch_code)
     conflicts = _conflicts(found)
     outcomes = []
     for extract, path in found:
@@ -313,9 +327,9 @@ def ingest_branch(
                 resend=extract.resend,
                 file_format=extract.file_format,
             )
-            outcomes.append(_reject_whole(path, settings, "format_conflict", reason, **fields))
+            outcomes.append(_reject_whole(path, settings, log, "format_conflict", reason, **fields))
         else:
-            outcomes.append(ingest_file(path, extract, settings))
+            outcomes.append(ingest_file(path, extract, settings, log))
     return outcomes
 
 
@@ -325,6 +339,7 @@ def reject_unusable_entries(
     """Landing-area entries that are not regular files, and files whose names break the contract: logged, the
     files archived untouched and never parsed, the other entries moved aside unfollowed."""
     rows = []
+    log = IngestLog.read(settings.paths.lake, None)  # the log of entries without a branch
     for path in sorted(entries, key=lambda p: p.name):
         try:
             kind = path.kind()
@@ -332,7 +347,7 @@ def reject_unusable_entries(
             continue
         if kind is not None:
             reason = str(NotARegularFile(printable_name(path.name), kind))
-            rows.append(_reject_entry(path, settings, "not_a_regular_file", reason).log_row)
+            rows.append(_reject_entry(path, settings, "not_a_regular_file", reason, log).log_row)
             continue
         try:
             parse_extract_name(path.name, known_branches, today)
@@ -340,9 +355,9 @@ def reject_unusable_entries(
         except ExtractRejected as rejection:
             reason = f"{printable_name(path.name)}: rejected by rule '{rejection.rule}': {rejection.detail}"
             try:
-                rows.append(_reject_whole(path, settings, rejection.rule, reason).log_row)
+                rows.append(_reject_whole(path, settings, log, rejection.rule, reason).log_row)
             except NotARegularFile as swapped:  # replaced by a link or the like since the look
-                rows.append(_reject_entry(path, settings, "not_a_regular_file", str(swapped)).log_row)
+                rows.append(_reject_entry(path, settings, "not_a_regular_file", str(swapped), log).log_row)
     return rows
 
 
@@ -352,6 +367,7 @@ __all__ = [
     "IngestSettings",
     "Judgement",
     "ingest_branch",
+    "ingest_deliveries",
     "ingest_file",
     "judge_file",
     "reject_unusable_entries",

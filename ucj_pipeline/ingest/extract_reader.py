@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
-import re
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import polars as pl
 
 from ucj_pipeline.contract.file_names import ExtractRejected
 from ucj_pipeline.contract.row_preparation import SOURCE_ROW
+from ucj_pipeline.ingest.text_scan import ScannedText, scan_file
 from ucj_pipeline.runtime.atomic_files import scratch_prefix
 from ucj_pipeline.runtime.sql_text import sql_string
 
@@ -90,17 +90,18 @@ def load_extract(
     scratch: Path | None = None,
     query: str = f"SELECT * FROM {RAW_ROWS}",
     params: dict | None = None,
+    scanned: ScannedText | None = None,
 ) -> LoadedExtract:
     """Load `path` (delivered as `file_name`) into `con`: `query` (over the view RAW_ROWS, with `params`) as the
     file is read, its rows in the view `loaded_rows` with their `source_row`, and the table `misaligned_rows`.
     `scratch` is where a transcoded copy may be written (a private folder: the copy holds personal data; a
-    temporary folder of the system when not given)."""
+    temporary folder of the system when not given). `scanned`: what the archive copy learned of a CSV's bytes."""
     name = file_name or path.name
     load = _Load(name, query, params or {})
     if path.stat().st_size == 0:
         raise ExtractRejected(name, "empty_file", "the file is empty (0 bytes)")
     if file_format == "csv":
-        return _load_csv(con, path, load, scratch)
+        return _load_csv(con, path, load, scratch, scanned)
     if file_format == "parquet":
         try:
             header = con.sql(f"SELECT * FROM read_parquet({sql_string(path)})").columns
@@ -165,62 +166,8 @@ def _blocks(path: Path, name: str):
         raise ExtractRejected(name, "unreadable", "not a valid gzip file, or its compressed data is corrupt") from None
 
 
-BLANK_LINE_END = re.compile(rb"\n(?=\r?\n)")  # the end of a line followed by an empty line
-
-
-@dataclass
-class _BlankLines:
-    """The empty lines of a file, found block by block as it is read: DuckDB skips them, so the rows after one are
-    numbered from them (`_csv_source_row`). A `\n` followed by an empty line may straddle two blocks: each block is
-    scanned with the last two bytes of the one before, and a line end is counted once."""
-
-    lines: list[int] = field(default_factory=list)
-    _newlines: int = 0  # newlines before the current block
-    _tail: bytes = b""
-    _last: int = -1  # absolute offset of the last line end counted
-    _offset: int = 0  # absolute offset of the current block
-
-    def scan(self, block: bytes) -> None:
-        text, start = self._tail + block, self._offset - len(self._tail)
-        before_text = self._newlines - self._tail.count(b"\n")
-        for match in BLANK_LINE_END.finditer(text):
-            if start + match.start() > self._last:
-                self._last = start + match.start()
-                self.lines.append(before_text + text.count(b"\n", 0, match.start() + 1) + 1)
-        self._newlines += block.count(b"\n")
-        self._offset += len(block)
-        self._tail = text[-2:]
-
-
-def _detect_encoding(path: Path, name: str) -> tuple[str, list[int]]:
-    """'utf-8' (with or without BOM) or 'cp1252', as the contract allows (anything else is rejected), and the file's
-    empty lines, found in the same pass."""
-    head = next(_blocks(path, name), b"")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:64].count(b"\x00") > 4:
-        raise ExtractRejected(name, "encoding", "the file is UTF-16; the contract allows UTF-8 or Windows-1252")
-    if not head.lstrip(codecs.BOM_UTF8).strip():
-        raise ExtractRejected(name, "empty_file", "the file holds no header and no rows")
-    for encoding in ("utf-8", "cp1252"):
-        decoder, row, blank = codecs.getincrementaldecoder(encoding)(), 1, _BlankLines()
-        try:
-            for block in _blocks(path, name):
-                if b"\x00" in block:
-                    row += block[: block.index(b"\x00")].count(b"\n")
-                    raise ExtractRejected(name, "encoding", f"line {row}: a NUL byte; not a text file")
-                decoder.decode(block)
-                blank.scan(block)
-                row += block.count(b"\n")
-            decoder.decode(b"", final=True)
-            return encoding, blank.lines
-        except UnicodeDecodeError:
-            continue
-    raise ExtractRejected(name, "encoding", "neither UTF-8 nor Windows-1252, the encodings the contract allows")
-
-
-def _header(path: Path, name: str, encoding: str) -> tuple[list[str], str]:
-    with _open(path) as f:
-        first = f.readline()
-    text = first.decode(encoding).removeprefix("\ufeff").rstrip("\r\n")
+def _header(scanned: ScannedText, name: str) -> tuple[list[str], str]:
+    text = scanned.header_text()
     counts = {d: text.count(d) for d in (*DELIMITERS, *FOREIGN_DELIMITERS)}
     delimiter = ";" if counts[";"] > counts[","] else ","
     if not counts[","] and not counts[";"] and any(counts[d] for d in FOREIGN_DELIMITERS):
@@ -244,13 +191,22 @@ MALFORMED = {
 }
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, load: _Load, scratch: Path | None) -> LoadedExtract:
-    encoding, blank_lines = _detect_encoding(path, load.name)
-    header, delimiter = _header(path, load.name, encoding)
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, load: _Load, scratch: Path | None, scanned: ScannedText | None
+) -> LoadedExtract:
+    """A CSV whose bytes were scanned as they were copied into the archive (`scanned`; `text_scan`), parsed by
+    DuckDB from the archived copy; a file that was not archived (`ucj check`) is scanned here, in one pass."""
+    scanned = scanned or scan_file(path, load.name)
+    if scanned.rejection is not None:
+        raise scanned.rejection
+    header, delimiter = _header(scanned, load.name)
     _check_header(header, load.name)
-    if encoding == "utf-8":
+    blank_lines = list(scanned.blank_lines)
+    if scanned.encoding == "utf-8":
         return _scan_csv(con, path, load, header, delimiter, blank_lines)
-    # DuckDB reads UTF-8 (its other encodings are extensions that offline networks cannot download): transcode.
+    # DuckDB reads UTF-8 (its other encodings are extensions that offline networks cannot download): transcode, the
+    # one case where the archived copy is read again before DuckDB parses it.
+    encoding = scanned.encoding
     with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
         copy = Path(tmp) / "extract.csv"
         with open(copy, "w", encoding="utf-8", newline="") as out:

@@ -34,6 +34,7 @@ from ucj_pipeline.contract.row_preparation import PREPARE_SQL, SOURCE_ROW, parti
 from ucj_pipeline.contract.row_rules import NOT_STORED, RULES, WARNINGS, build_row_schema, judge_batch
 from ucj_pipeline.ingest import lake
 from ucj_pipeline.ingest.extract_reader import LOADED_ROWS, MISALIGNED_ROWS, LoadedExtract, load_extract
+from ucj_pipeline.ingest.text_scan import ScannedText
 from ucj_pipeline.runtime.atomic_files import scratch_prefix
 
 BATCH_ROWS = 100_000
@@ -193,16 +194,17 @@ def judged_rows(
     regions: RegionIndex,
     scratch: Path | None = None,
     batch_rows: int = BATCH_ROWS,
+    scanned: ScannedText | None = None,
 ) -> Iterator[JudgedRows]:
     """Judge every row of the file at `path` (delivered as `file_name`) in a scratch database under `scratch` (a
     private folder; the system's temporary folder when not given), removed on exit. Raises ExtractRejected when
-    the file itself breaks a file rule."""
+    the file itself breaks a file rule. `scanned`: what the archive copy learned of a CSV's bytes (`text_scan`)."""
     with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
         config = {"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}
         with duckdb.connect(_scratch_database(path, Path(tmp)), config=config) as con:
             con.execute("SET python_enable_replacements = false")
             loaded = load_extract(
-                con, path, file_format, file_name, Path(tmp), PREPARE_SQL, prepare_params(snapshot_date)
+                con, path, file_format, file_name, Path(tmp), PREPARE_SQL, prepare_params(snapshot_date), scanned
             )
             _judge_in_batches(con, build_row_schema(regions, snapshot_date), batch_rows)
             _decide_duplicates(con)

@@ -15,9 +15,11 @@ No personal data is ever written here: the NIK is a keyed hash, names and birth 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,7 +90,7 @@ def table_sql(lake: Path, name: str) -> str:
     if name in REFERENCE_TABLES:
         return f"read_parquet({sql_string(reference_path(lake, name))})"
     files = f"read_parquet({sql_string(source_glob(lake, name))}, hive_partitioning = false, union_by_name = true)"
-    if name == PARTICIPANT_SNAPSHOTS and hex_keyed(lake):
+    if name == PARTICIPANT_SNAPSHOTS and migration_record(lake, NUMERIC_KEYS) is None and hex_keyed(lake):
         # Old and new files together are read as text (hex digits, or the number's digits): both become the number.
         key = f"CAST({KEY_COLUMN} AS VARCHAR)"
         number = f"CASE WHEN length({key}) = 64 THEN {key_from_hex_sql(key)} ELSE CAST({key} AS {KEY_TYPE}) END"
@@ -136,6 +138,53 @@ def upgrade_hex_keys(lake: Path, home: Path, wait_seconds: float, say: Callable[
                 copy_to_parquet(con, numeric, {"path": str(path)}, path)
         rewritten += 1
     return rewritten
+
+
+@dataclass(frozen=True)
+class LakeMigration:
+    """A one-off rewrite of lake files written by an older version, run once per lake and recorded
+    (`lake/_migrations/<name>.json`): a refresh asks only whether it is recorded."""
+
+    name: str
+    description: str
+    run: Callable[[Path, Path, float, Callable[[str], None]], int]  # (lake, home, lock wait, say) -> files rewritten
+
+
+MIGRATIONS_FOLDER = "_migrations"
+NUMERIC_KEYS = LakeMigration(
+    "numeric_participant_keys",
+    "snapshot files from before numeric participant keys rewritten with them (`upgrade_hex_keys`)",
+    lambda lake, home, wait_seconds, say: upgrade_hex_keys(lake, home, wait_seconds, say),
+)
+MIGRATIONS = (NUMERIC_KEYS,)
+
+
+def migration_record(lake: Path, migration: LakeMigration) -> dict | None:
+    path = lake / MIGRATIONS_FOLDER / f"{migration.name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def run_migrations(lake: Path, home: Path, wait_seconds: float, say: Callable[[str], None]) -> list[dict]:
+    """Every migration not yet recorded for this lake, in order, each recorded once it is done (a run that dies
+    midway leaves it unrecorded, and the next one finishes it: each is safe to run again). Returns the records
+    written now."""
+    done = []
+    for migration in MIGRATIONS:
+        if migration_record(lake, migration) is not None:
+            continue
+        rewritten = migration.run(lake, home, wait_seconds, say)
+        record = {
+            "name": migration.name,
+            "description": migration.description,
+            "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files_rewritten": rewritten,
+        }
+        target = lake / MIGRATIONS_FOLDER / f"{migration.name}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with written_atomically(target) as tmp:
+            tmp.write_text(json.dumps(record, indent=1) + "\n")
+        done.append(record)
+    return done
 
 
 def reference_path(lake: Path, name: str) -> Path:
@@ -250,40 +299,64 @@ class CurrentDelivery:
     resend: int
 
 
+@dataclass
+class IngestLog:
+    """The ingest log of one branch (or of every branch: ALL_BRANCHES), read once, and asked in memory; what ingest
+    appends is written and added here as it goes. A branch's ingest reads it once, holding the branch's lock
+    (`home_lock.branch_alone`), so no other run changes it meanwhile."""
+
+    lake: Path
+    rows: list[dict]
+
+    @classmethod
+    def read(cls, lake: Path, branch_code: str | None = ALL_BRANCHES) -> IngestLog:
+        return cls(lake, _log_rows(lake, branch_code, "true", {}))
+
+    def append(self, row: dict) -> None:
+        write_log_row(self.lake, row, row["file_hash"] or row["file_name"])
+        self.rows.append(row)
+
+    def _rows(self, branch_code: str | None, **equal) -> list[dict]:
+        return [r for r in self.rows if r["branch_code"] == branch_code and all(r[k] == v for k, v in equal.items())]
+
+    def current_delivery(self, branch_code: str, snapshot_date) -> CurrentDelivery | None:
+        """The accepted file that counts for a branch and snapshot date: the highest resend, then the latest."""
+        rows = self._rows(branch_code, outcome="accepted", snapshot_date=snapshot_date)
+        best = max(rows, key=lambda r: (r["resend"], r["processed_at"]), default=None)
+        return None if best is None else CurrentDelivery(best["file_name"], best["file_hash"], best["resend"])
+
+    def logged_delivery(self, branch_code: str | None, file_hash: str, file_name: str, received_at) -> dict | None:
+        """The log row of this very delivery of `branch_code` (same bytes, name and landing time), if one was
+        written: the sign of a run that died after logging a file and before clearing it from the landing area."""
+        rows = self._rows(branch_code, file_hash=file_hash, file_name=file_name, received_at=received_at)
+        return max(rows, key=lambda r: r["processed_at"], default=None)
+
+    def accepted_delivery_of(self, branch_code: str, file_hash: str) -> dict | None:
+        """The log row of an accepted delivery of `branch_code` with these bytes, if any (the first)."""
+        rows = self._rows(branch_code, outcome="accepted", file_hash=file_hash)
+        return min(rows, key=lambda r: r["processed_at"], default=None)
+
+    def latest_judged(self, branch_code: str) -> dict | None:
+        """The log row of the branch's most recent delivery that was accepted or rejected (duplicates and superseded
+        resends are neither): whether the branch is healthy."""
+        rows = [r for r in self._rows(branch_code) if r["outcome"] in ("accepted", "rejected")]
+        return max(rows, key=lambda r: r["processed_at"], default=None)
+
+    def accepted_snapshot_dates(self, branch_code: str | None = ALL_BRANCHES) -> set:
+        """Snapshot dates of the accepted extracts (of one branch, or of every branch read)."""
+        return {
+            r["snapshot_date"]
+            for r in self.rows
+            if r["outcome"] == "accepted" and branch_code in (ALL_BRANCHES, r["branch_code"])
+        }
+
+
 def current_delivery(lake: Path, branch_code: str, snapshot_date) -> CurrentDelivery | None:
-    """The accepted file that counts for a branch and snapshot date: the highest resend, then the latest."""
-    rows = _ingest_log(
-        lake,
-        branch_code,
-        "outcome = 'accepted' AND branch_code = $branch AND snapshot_date = $date "
-        "ORDER BY resend DESC, processed_at DESC LIMIT 1",
-        {"branch": branch_code, "date": snapshot_date},
-        "file_name, file_hash, resend",
-    )
-    return CurrentDelivery(*rows[0]) if rows else None
-
-
-def logged_delivery(lake: Path, branch_code: str | None, file_hash: str, file_name: str, received_at) -> dict | None:
-    """The log row of this very delivery of `branch_code` (same bytes, name and landing time), if one was written:
-    the sign of a run that died after logging a file and before clearing it from the landing area."""
-    rows = _log_rows(
-        lake,
-        branch_code,
-        "file_hash = $hash AND file_name = $name AND received_at = $received ORDER BY processed_at DESC LIMIT 1",
-        {"hash": file_hash, "name": file_name, "received": received_at},
-    )
-    return rows[0] if rows else None
+    return IngestLog.read(lake, branch_code).current_delivery(branch_code, snapshot_date)
 
 
 def accepted_delivery_of(lake: Path, branch_code: str, file_hash: str) -> dict | None:
-    """The log row of an accepted delivery of `branch_code` with these bytes, if any."""
-    rows = _log_rows(
-        lake,
-        branch_code,
-        "outcome = 'accepted' AND branch_code = $branch AND file_hash = $hash ORDER BY processed_at LIMIT 1",
-        {"branch": branch_code, "hash": file_hash},
-    )
-    return rows[0] if rows else None
+    return IngestLog.read(lake, branch_code).accepted_delivery_of(branch_code, file_hash)
 
 
 def logged_since(lake: Path, since) -> list[dict]:
@@ -291,26 +364,8 @@ def logged_since(lake: Path, since) -> list[dict]:
     return _log_rows(lake, ALL_BRANCHES, "processed_at >= $since ORDER BY processed_at", {"since": since})
 
 
-def latest_judged_delivery(lake: Path, branch_code: str) -> dict | None:
-    """The log row of the branch's most recent delivery that was accepted or rejected (duplicates and superseded
-    resends are neither): whether the branch is healthy."""
-    rows = _log_rows(
-        lake,
-        branch_code,
-        "branch_code = $branch AND outcome IN ('accepted', 'rejected') ORDER BY processed_at DESC LIMIT 1",
-        {"branch": branch_code},
-    )
-    return rows[0] if rows else None
-
-
 def accepted_snapshot_dates(lake: Path, branch_code: str | None = None) -> set:
     """Snapshot dates of the accepted extracts in the ingest log (of one branch, or all): the dates history can be
     rebuilt for, and how fresh a branch is."""
-    rows = _ingest_log(
-        lake,
-        ALL_BRANCHES if branch_code is None else branch_code,
-        "outcome = 'accepted' AND ($branch IS NULL OR branch_code = $branch)",
-        {"branch": branch_code},
-        "DISTINCT snapshot_date",
-    )
-    return {r[0] for r in rows}
+    branch = ALL_BRANCHES if branch_code is None else branch_code
+    return IngestLog.read(lake, branch).accepted_snapshot_dates(branch)

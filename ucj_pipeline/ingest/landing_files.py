@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from ucj_pipeline.contract.file_names import ExtractRejected, parse_extract_name
+from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
 
 DONE_MARKER = ".done"
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")
@@ -145,6 +145,22 @@ def branch_of(name: str, known_branches: frozenset[str], today: date) -> str | N
         return parse_extract_name(name, known_branches, today).branch_code
     except ExtractRejected:
         return None
+
+
+def parse_landed(
+    ready: list[LandedFile], branches: list[str], known_branches: frozenset[str], today: date
+) -> dict[str, list[tuple[ExtractFile, LandedFile]]]:
+    """The run's one parse of the names it listed: each of `branches`' deliveries, its name parsed (misnamed files
+    are the misnamed files asset's; other branches' files wait for their own run)."""
+    parsed: dict[str, list[tuple[ExtractFile, LandedFile]]] = {b: [] for b in branches}
+    for landed in ready:
+        try:
+            extract = parse_extract_name(landed.name, known_branches, today)
+        except ExtractRejected:
+            continue
+        if extract.branch_code in parsed:
+            parsed[extract.branch_code].append((extract, landed))
+    return parsed
 
 
 def plan_landing_runs(

@@ -235,8 +235,8 @@ class ObjectDelivery:
             except FileNotFoundError:
                 return False
 
-        target, file_hash = copy_into_archive(blocks(), archive_root, name, unchanged, label)
-        return ArchivedCopy(target, file_hash, meta["size"], _modified_ns(meta), _identity(meta))
+        target, file_hash, scanned = copy_into_archive(blocks(), archive_root, name, unchanged, label)
+        return ArchivedCopy(target, file_hash, meta["size"], _modified_ns(meta), _identity(meta), scanned)
 
     def still_landed(self, copy: ArchivedCopy) -> bool:
         try:

@@ -37,10 +37,10 @@ class Storage:
             return lake.table_sql(self.paths.lake, name)
         raise KeyError(f"no table {name} in the lake")
 
-    def upgrade_lake(self, wait_seconds: float, say: Callable[[str], None]) -> int:
-        """Bring lake files written by older versions to today's format, once (`lake.upgrade_hex_keys`); how many
-        files were rewritten."""
-        return lake.upgrade_hex_keys(self.paths.lake, self.paths.home, wait_seconds, say)
+    def upgrade_lake(self, wait_seconds: float, say: Callable[[str], None]) -> list[dict]:
+        """Bring lake files written by older versions to today's format: the one-off migrations not yet recorded
+        for this lake (`lake.run_migrations`); the records of those that ran now."""
+        return lake.run_migrations(self.paths.lake, self.paths.home, wait_seconds, say)
 
     def model_session(self, as_of_date: date) -> ModelSession:
         """One DuckDB for running models over what the lake holds, in a row (`with storage.model_session(d) as s:
