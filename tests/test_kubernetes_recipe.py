@@ -31,7 +31,9 @@ def test_every_variable_set_is_one_the_configuration_reads_and_it_accepts_them(t
     [deployment] = values()["dagster-user-deployments"]["deployments"]
     env = {e["name"]: e["value"] for e in deployment["env"]}
     ucj = {k: v for k, v in env.items() if k.startswith("UCJ_")}
-    read = set(re.findall(r"UCJ_[A-Z_]+", (PROJECT_ROOT / "ucj_pipeline" / "orchestration" / "configuration.py").read_text()))
+    read = set(
+        re.findall(r"UCJ_[A-Z_]+", (PROJECT_ROOT / "ucj_pipeline" / "orchestration" / "configuration.py").read_text())
+    )
     assert set(ucj) <= read, set(ucj) - read
     config = load_configuration({**ucj, "UCJ_HOME": str(tmp_path)})  # the recipe's values pass the checks
     assert config.landing_url == env["UCJ_LANDING_URL"]
