@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ucj_pipeline.contract.file_rules import file_rule
+
 # Matched whole (`fullmatch`: `$` would let a trailing newline through) and in ASCII only (`\d` would take
 # Arabic-Indic digits).
 FILE_NAME = re.compile(
@@ -24,6 +26,7 @@ class ExtractRejected(Exception):
     """A whole file is rejected: names the file, the contract rule and what was wrong."""
 
     def __init__(self, file_name: str, rule: str, detail: str):
+        file_rule(rule)
         super().__init__(f"{file_name}: rejected by rule '{rule}': {detail}")
         self.file_name = file_name
         self.rule = rule

@@ -94,6 +94,9 @@ SHIFT_SIGNATURE_RULES = frozenset(
         "last_paid_month_format",
     }
 )
+# "The same NIK twice in one file: one row is kept (the AKTIF one, then the latest enrolment)": the order in which
+# the rows of one NIK are ranked (then their order in the file); the first is kept, the others are `duplicate_nik`.
+DUPLICATE_NIK_KEEPS_FIRST = "status <> 'AKTIF', enrolment_date DESC NULLS LAST"
 MISALIGNED_AT = 2  # columns failing a SHIFT_SIGNATURE_RULES rule in one row
 # The columns whose offending value may be echoed: closed vocabularies, whose values are short tokens. Never a date,
 # a region code or the NIK; and only a value shaped like a vocabulary token (`_echoable`).

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
 from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
+from ucj_pipeline.contract.file_rules import file_rule
 from ucj_pipeline.contract.reference_data import RegionIndex
 from ucj_pipeline.ingest import lake
 from ucj_pipeline.ingest.archive import (
@@ -99,6 +101,7 @@ def judge_file(
     quarantine_threshold: float,
     scratch: Path | None = None,
     scanned: ScannedText | None = None,
+    feed: Feed = MEMBERSHIP,
 ) -> Iterator[Judgement]:
     """Apply the file and row rules to one file, writing nothing but the scratch database under `scratch` (removed
     on exit), in bounded memory (`judged_rows`). `scanned`: a CSV's bytes as the archive copy saw them."""
@@ -106,7 +109,14 @@ def judge_file(
         try:
             rows = stack.enter_context(
                 judged_rows(
-                    path, extract.file_format, extract.name, extract.snapshot_date, regions, scratch, scanned=scanned
+                    path,
+                    extract.file_format,
+                    extract.name,
+                    extract.snapshot_date,
+                    regions,
+                    scratch,
+                    scanned=scanned,
+                    feed=feed,
                 )
             )
         except ExtractRejected as unreadable:
@@ -257,7 +267,7 @@ def _reject_whole(
         copy.file_hash,
         copy.received_at,
         outcome="rejected",
-        rejection_rule=rule,
+        rejection_rule=file_rule(rule),
         reason=reason,
         rows_accepted=0,
         **fields,
@@ -272,7 +282,13 @@ def _reject_whole(
 def _reject_entry(path: Delivery, settings: IngestSettings, rule: str, reason: str, log: IngestLog) -> FileOutcome:
     """An entry that is not a regular file: logged, then moved aside unread (never into the archive)."""
     row = _log_row(
-        printable_name(path.name), None, None, outcome="rejected", rejection_rule=rule, reason=reason, rows_accepted=0
+        printable_name(path.name),
+        None,
+        None,
+        outcome="rejected",
+        rejection_rule=file_rule(rule),
+        reason=reason,
+        rows_accepted=0,
     )
     log.append(row)
     path.set_aside(settings.paths.set_aside)

@@ -31,26 +31,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
 from ucj_pipeline.contract.file_names import ExtractRejected
+from ucj_pipeline.contract.file_rules import DELIMITERS as CONTRACT_DELIMITERS
 from ucj_pipeline.contract.row_preparation import SOURCE_ROW
 from ucj_pipeline.ingest.text_scan import ScannedText, scan_file
 from ucj_pipeline.runtime.atomic_files import scratch_prefix
 from ucj_pipeline.runtime.sql_text import sql_string
 
-REQUIRED_COLUMNS = (
-    "NIK",
-    "TGL_LAHIR",
-    "JENIS_KELAMIN",
-    "KODE_WILAYAH",
-    "SEGMEN",
-    "PROGRAM",
-    "STATUS",
-    "SUMBER_IURAN",
-    "TGL_KEPESERTAAN",
-)
-OPTIONAL_COLUMNS = ("NAMA", "KATEGORI", "IURAN_TERAKHIR", "NPP")
-CONTRACT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-DELIMITERS = {",": "','", ";": "';'"}
+DELIMITERS = {d: f"'{d}'" for d in CONTRACT_DELIMITERS}  # as DuckDB's read_csv takes them
 FOREIGN_DELIMITERS = {"\t": "tab", "|": "'|'"}
 CHUNK = 1 << 20
 
@@ -91,13 +80,15 @@ def load_extract(
     query: str = f"SELECT * FROM {RAW_ROWS}",
     params: dict | None = None,
     scanned: ScannedText | None = None,
+    feed: Feed = MEMBERSHIP,
 ) -> LoadedExtract:
     """Load `path` (delivered as `file_name`) into `con`: `query` (over the view RAW_ROWS, with `params`) as the
     file is read, its rows in the view `loaded_rows` with their `source_row`, and the table `misaligned_rows`.
     `scratch` is where a transcoded copy may be written (a private folder: the copy holds personal data; a
-    temporary folder of the system when not given). `scanned`: what the archive copy learned of a CSV's bytes."""
+    temporary folder of the system when not given). `scanned`: what the archive copy learned of a CSV's bytes.
+    `feed`: whose columns the file must have."""
     name = file_name or path.name
-    load = _Load(name, query, params or {})
+    load = _Load(name, query, params or {}, feed)
     if path.stat().st_size == 0:
         raise ExtractRejected(name, "empty_file", "the file is empty (0 bytes)")
     if file_format == "csv":
@@ -107,16 +98,16 @@ def load_extract(
             header = con.sql(f"SELECT * FROM read_parquet({sql_string(path)})").columns
         except duckdb.Error:
             raise ExtractRejected(name, "unreadable", "not a readable Parquet file (corrupt or truncated?)") from None
-        _check_header(header, name)
+        _check_header(header, load)
         casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(header)))
-        _raw_rows(con, header, f"(SELECT {casts} FROM read_parquet({sql_string(path)}))")
+        _raw_rows(con, header, f"(SELECT {casts} FROM read_parquet({sql_string(path)}))", load.feed)
         load.run(con, "not a readable Parquet file (corrupt or truncated?)")
         return _loaded(con, header, load)
     if file_format == "xlsx":
-        frame = _read_excel(path, name)
+        frame = _read_excel(path, load)
         header = frame.columns
         con.register("excel_sheet", frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}))
-        _raw_rows(con, header, "excel_sheet")
+        _raw_rows(con, header, "excel_sheet", load.feed)
         load.run(con, "not a readable Excel workbook (.xlsx)")
         con.unregister("excel_sheet")
         return _loaded(con, header, load)
@@ -130,6 +121,7 @@ class _Load:
     name: str
     query: str
     params: dict
+    feed: Feed
 
     def run(self, con: duckdb.DuckDBPyConnection, unreadable: str) -> None:
         """The file read, once, through the query into LOADED_TABLE (in file order)."""
@@ -200,7 +192,7 @@ def _load_csv(
     if scanned.rejection is not None:
         raise scanned.rejection
     header, delimiter = _header(scanned, load.name)
-    _check_header(header, load.name)
+    _check_header(header, load)
     blank_lines = list(scanned.blank_lines)
     if scanned.encoding == "utf-8":
         return _scan_csv(con, path, load, header, delimiter, blank_lines)
@@ -233,6 +225,7 @@ def _scan_csv(
         f"read_csv({sql_string(path)}, header = true, auto_detect = false, columns = {columns}, "
         f"delim = {DELIMITERS[delimiter]}, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
         "store_rejects = true, rejects_table = 'rejected_rows', rejects_scan = 'rejected_scan')",
+        load.feed,
     )
     load.run(con, "the file could not be read as CSV")
     try:
@@ -276,25 +269,24 @@ def _csv_source_row(con: duckdb.DuckDBPyConnection, blank_lines: list[int]) -> t
     return f"{naive} + coalesce(s.shift, 0)", f"ASOF LEFT JOIN {shifts} s ON {naive} >= s.threshold"
 
 
-def _check_header(header: list[str], name: str) -> None:
+def _check_header(header: list[str], load: _Load) -> None:
     seen: dict[str, str] = {}
     for column in header:
         key = column.strip().upper()
-        if key in CONTRACT_COLUMNS and key in seen:
-            raise ExtractRejected(name, "duplicate_column", f"column {key} appears twice in the header")
+        if key in load.feed.columns and key in seen:
+            raise ExtractRejected(load.name, "duplicate_column", f"column {key} appears twice in the header")
         seen[key] = column
-    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    missing = [c for c in load.feed.required_columns if c not in seen]
     if missing:
-        raise ExtractRejected(name, "missing_column", f"required column(s) missing: {', '.join(missing)}")
+        raise ExtractRejected(load.name, "missing_column", f"required column(s) missing: {', '.join(missing)}")
 
 
 # --- Excel -------------------------------------------------------------------------------------------------------
 
-EXCEL_DATE_COLUMNS = ("TGL_LAHIR", "TGL_KEPESERTAAN")
 EXCEL_EPOCH = "1899-12-30"  # Excel's 1900 date system, as every spreadsheet since Lotus counts it
 
 
-def _read_excel(path: Path, name: str) -> pl.DataFrame:
+def _read_excel(path: Path, load: _Load) -> pl.DataFrame:
     import fastexcel
 
     try:
@@ -302,11 +294,12 @@ def _read_excel(path: Path, name: str) -> pl.DataFrame:
         header = [c.name for c in sheet.available_columns()]
         frame = sheet.to_polars()
     except Exception:  # calamine raises its own types for corrupt workbooks; its text is not for the branch
-        raise ExtractRejected(name, "unreadable", "not a readable Excel workbook (.xlsx)") from None
+        raise ExtractRejected(load.name, "unreadable", "not a readable Excel workbook (.xlsx)") from None
     if not header:
-        raise ExtractRejected(name, "empty_file", "the first sheet of the workbook is empty")
-    _check_header(_excel_header_names(header), name)
-    return frame.with_columns(_excel_date_text(c) for c in frame.columns if _key(c) in EXCEL_DATE_COLUMNS)
+        raise ExtractRejected(load.name, "empty_file", "the first sheet of the workbook is empty")
+    _check_header(_excel_header_names(header), load)
+    dates = load.feed.excel_date_columns
+    return frame.with_columns(_excel_date_text(c) for c in frame.columns if _key(c) in dates)
 
 
 def _key(column: str) -> str:
@@ -340,22 +333,20 @@ def _excel_date_text(column: str) -> pl.Expr:
 # --- all formats -------------------------------------------------------------------------------------------------
 
 
-def _raw_rows(con: duckdb.DuckDBPyConnection, header: list[str], source: str) -> None:
+def _raw_rows(con: duckdb.DuckDBPyConnection, header: list[str], source: str, feed: Feed) -> None:
     """The view RAW_ROWS over `source` (the file's columns by position, c0, c1, …): each contract column by its
     position in the header, absent optional ones empty."""
-    position = _contract_positions(header)
-    columns = ", ".join(
-        f"c{position[c]} AS {c}" if c in position else f"NULL::VARCHAR AS {c}" for c in CONTRACT_COLUMNS
-    )
+    position = _contract_positions(header, feed)
+    columns = ", ".join(f"c{position[c]} AS {c}" if c in position else f"NULL::VARCHAR AS {c}" for c in feed.columns)
     con.execute(f"CREATE VIEW {RAW_ROWS} AS SELECT {columns} FROM {source}")
 
 
-def _contract_positions(header: list[str]) -> dict[str, int]:
+def _contract_positions(header: list[str], feed: Feed) -> dict[str, int]:
     """Each contract column's position in the header (the first, if named twice in another case)."""
     position: dict[str, int] = {}
     for i, column in enumerate(header):
         key = _key(column)
-        if key in CONTRACT_COLUMNS and key not in position:
+        if key in feed.columns and key not in position:
             position[key] = i
     return position
 
@@ -374,6 +365,6 @@ def _loaded(
     con.execute(
         f"CREATE VIEW {LOADED_ROWS} AS SELECT r.*, ({expression})::BIGINT AS {SOURCE_ROW} FROM {LOADED_TABLE} r {join}"
     )
-    position = _contract_positions(header)
+    position = _contract_positions(header, load.feed)
     extra = [column for i, column in enumerate(header) if i not in position.values()]
     return LoadedExtract(extra_columns=extra, misaligned=misaligned)

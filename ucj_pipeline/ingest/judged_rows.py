@@ -28,10 +28,11 @@ import duckdb
 import polars as pl
 
 from ucj_pipeline.contract.columns import contract
+from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
 from ucj_pipeline.contract.pseudonymise import hmac_sql_params
 from ucj_pipeline.contract.reference_data import RegionIndex
-from ucj_pipeline.contract.row_preparation import PREPARE_SQL, SOURCE_ROW, participant_sql, prepare_params
-from ucj_pipeline.contract.row_rules import NOT_STORED, RULES, WARNINGS, build_row_schema, judge_batch
+from ucj_pipeline.contract.row_preparation import SOURCE_ROW
+from ucj_pipeline.contract.row_rules import judge_batch
 from ucj_pipeline.ingest import lake
 from ucj_pipeline.ingest.extract_reader import LOADED_ROWS, MISALIGNED_ROWS, LoadedExtract, load_extract
 from ucj_pipeline.ingest.text_scan import ScannedText
@@ -42,9 +43,6 @@ MEMORY_LIMIT = "512MB"  # per file being judged; DuckDB spills beyond it
 IN_MEMORY_UP_TO = 64 * 2**20  # bytes of text (a gzip file counts GZIP_RATIO times its size) judged in memory
 GZIP_RATIO = 5  # about how much larger an extract's text is than its gzip file
 PREPARED = LOADED_ROWS  # the prepared values of every row read, with its source_row
-RULE_DESCRIPTIONS = {code: rule.description for code, rule in (RULES | WARNINGS).items()}
-WARNING_COLUMNS = {code: rule.column for code, rule in WARNINGS.items()}
-PARTICIPANT_SQL = participant_sql(contract().typed_columns(lake.PARTICIPANT_SNAPSHOTS))
 
 # Every row issue (error: quarantined; warning: kept and flagged), as the lake's row_issues table stores it.
 ROW_ISSUES_SQL = f"""
@@ -63,8 +61,9 @@ class JudgedRows:
     """The verdict on every row of one file, in its scratch database: counts, the quarantine, and the writers of
     what ingest keeps (the row issues, the accepted rows as the branch's snapshot)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, loaded: LoadedExtract) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, loaded: LoadedExtract, feed: Feed) -> None:
         self._con = con
+        self._feed = feed
         self.extra_columns = loaded.extra_columns
         self.rows_read, self.rows_quarantined, self.rows_warned, self.rows_accepted = con.execute(
             f"""SELECT (SELECT count(*) FROM {PREPARED}) + (SELECT count(*) FROM {MISALIGNED_ROWS}),
@@ -124,7 +123,8 @@ class JudgedRows:
             stored_snapshot_id=uuid.uuid4().hex,
             **hmac_sql_params(key),
         )
-        lake.copy_to_parquet(self._con, PARTICIPANT_SQL, params, target)
+        stored = self._feed.stored_sql(contract().typed_columns(self._feed.lake_table))
+        lake.copy_to_parquet(self._con, stored, params, target)
         return self.rows_accepted
 
 
@@ -154,32 +154,32 @@ def _judge_in_batches(con: duckdb.DuckDBPyConnection, schema, batch_rows: int) -
     writer.close()
 
 
-# A free-text column of a row flagged for holding personal data is not stored (row_rules.NOT_STORED).
-_NOT_STORED_SQL = ", ".join(
-    f"CASE WHEN {SOURCE_ROW} NOT IN (SELECT {SOURCE_ROW} FROM nik_warnings WHERE rule = '{rule}') THEN {column} END "
-    f"AS {column}"
-    for rule, column in NOT_STORED.items()
-)
-
-
-def _decide_duplicates(con: duckdb.DuckDBPyConnection) -> None:
-    """The same NIK twice in the file among the rows that broke no rule: the AKTIF row is kept, then the latest
-    enrolment, then the first in the file; the others are quarantined under duplicate_nik."""
+def _decide_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+    """The feed's whole-file rule over the rows that broke no rule: rows of the same key (membership: the same NIK
+    twice in the file) are ranked as the contract says (the AKTIF row, then the latest enrolment), then by their
+    order in the file; the first is kept, the others are quarantined under the feed's rule (`duplicate_nik`)."""
+    # A free-text column of a row flagged for holding personal data is not stored (row_rules.NOT_STORED).
+    not_stored = ", ".join(
+        f"CASE WHEN {SOURCE_ROW} NOT IN (SELECT {SOURCE_ROW} FROM nik_warnings WHERE rule = '{rule}') THEN {column} "
+        f"END AS {column}"
+        for rule, column in feed.not_stored.items()
+    )
     con.execute(
         f"""
         CREATE TABLE duplicates AS
         SELECT {SOURCE_ROW} FROM valid_rows
         QUALIFY row_number() OVER (
-            PARTITION BY nik ORDER BY status <> 'AKTIF', enrolment_date DESC NULLS LAST, {SOURCE_ROW}
+            PARTITION BY {feed.duplicate_key} ORDER BY {feed.duplicate_keeps_first}, {SOURCE_ROW}
         ) > 1;
         CREATE TABLE accepted_keys AS
-        SELECT {SOURCE_ROW}, nik FROM valid_rows ANTI JOIN duplicates USING ({SOURCE_ROW});
+        SELECT {SOURCE_ROW}, {feed.duplicate_key} FROM valid_rows ANTI JOIN duplicates USING ({SOURCE_ROW});
         CREATE VIEW accepted_rows AS
-        SELECT * REPLACE ({_NOT_STORED_SQL}) FROM {PREPARED} JOIN accepted_keys USING ({SOURCE_ROW});
+        SELECT * {f"REPLACE ({not_stored})" if not_stored else ""} FROM {PREPARED} JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE VIEW accepted_warnings AS SELECT * FROM nik_warnings SEMI JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE TABLE quarantine AS
         SELECT {SOURCE_ROW}, column_name, rule, offending_value FROM issues
-        UNION ALL SELECT {SOURCE_ROW}, 'NIK', 'duplicate_nik', NULL FROM duplicates
+        UNION ALL SELECT {SOURCE_ROW}, '{feed.rules[feed.duplicate_rule].column}', '{feed.duplicate_rule}', NULL
+            FROM duplicates
         UNION ALL SELECT {SOURCE_ROW}, NULL, 'field_count', NULL FROM {MISALIGNED_ROWS};
         """
     )
@@ -195,6 +195,7 @@ def judged_rows(
     scratch: Path | None = None,
     batch_rows: int = BATCH_ROWS,
     scanned: ScannedText | None = None,
+    feed: Feed = MEMBERSHIP,
 ) -> Iterator[JudgedRows]:
     """Judge every row of the file at `path` (delivered as `file_name`) in a scratch database under `scratch` (a
     private folder; the system's temporary folder when not given), removed on exit. Raises ExtractRejected when
@@ -204,21 +205,32 @@ def judged_rows(
         with duckdb.connect(_scratch_database(path, Path(tmp)), config=config) as con:
             con.execute("SET python_enable_replacements = false")
             loaded = load_extract(
-                con, path, file_format, file_name, Path(tmp), PREPARE_SQL, prepare_params(snapshot_date), scanned
+                con,
+                path,
+                file_format,
+                file_name,
+                Path(tmp),
+                feed.prepare_sql,
+                feed.prepare_params(snapshot_date),
+                scanned,
+                feed,
             )
-            _judge_in_batches(con, build_row_schema(regions, snapshot_date), batch_rows)
-            _decide_duplicates(con)
+            _judge_in_batches(con, feed.row_schema(regions, snapshot_date), batch_rows)
+            _decide_duplicates(con, feed)
+            descriptions = feed.rule_descriptions()
             con.register(
                 "rule_descriptions",
                 pl.DataFrame(
                     {
-                        "rule": [*RULE_DESCRIPTIONS],
-                        "description": [*RULE_DESCRIPTIONS.values()],
-                        "warning_column": [WARNING_COLUMNS.get(rule) for rule in RULE_DESCRIPTIONS],
+                        "rule": [*descriptions],
+                        "description": [*descriptions.values()],
+                        "warning_column": [
+                            feed.warnings[rule].column if rule in feed.warnings else None for rule in descriptions
+                        ],
                     }
                 ),
             )
-            yield JudgedRows(con, loaded)
+            yield JudgedRows(con, loaded, feed)
 
 
 def _scratch_database(path: Path, tmp: Path) -> str:

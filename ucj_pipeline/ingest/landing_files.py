@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
 from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
 
 DONE_MARKER = ".done"
@@ -148,14 +149,18 @@ def branch_of(name: str, known_branches: frozenset[str], today: date) -> str | N
 
 
 def parse_landed(
-    ready: list[LandedFile], branches: list[str], known_branches: frozenset[str], today: date
+    ready: list[LandedFile],
+    branches: list[str],
+    known_branches: frozenset[str],
+    today: date,
+    feed: Feed = MEMBERSHIP,
 ) -> dict[str, list[tuple[ExtractFile, LandedFile]]]:
-    """The run's one parse of the names it listed: each of `branches`' deliveries, its name parsed (misnamed files
-    are the misnamed files asset's; other branches' files wait for their own run)."""
+    """The run's one parse of the names it listed: each of `branches`' deliveries of `feed`, its name parsed
+    (misnamed files are the misnamed files asset's; other branches' files wait for their own run)."""
     parsed: dict[str, list[tuple[ExtractFile, LandedFile]]] = {b: [] for b in branches}
     for landed in ready:
         try:
-            extract = parse_extract_name(landed.name, known_branches, today)
+            extract = feed.parse_name(landed.name, known_branches, today)
         except ExtractRejected:
             continue
         if extract.branch_code in parsed:

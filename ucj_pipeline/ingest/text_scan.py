@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ucj_pipeline.contract.file_names import ExtractRejected
+from ucj_pipeline.contract.file_rules import ENCODINGS
 
 CHUNK = 1 << 20
 HEADER_LIMIT = 2 << 20  # a header line longer than DuckDB's longest line is not a header
-ENCODINGS = ("utf-8", "cp1252")  # the contract's, in the order they are tried
 GZIP_MAGIC = b"\x1f\x8b"
 BLANK_LINE_END = re.compile(rb"\n(?=\r?\n)")  # the end of a line followed by an empty line
 

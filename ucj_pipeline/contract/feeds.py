@@ -1,0 +1,81 @@
+"""A feed is what one kind of branch delivery is to the pipeline: its contract (the names it owns, its columns,
+its row rules and how its rows are prepared and stored) and the lake table its accepted rows go to, which the SQL
+models of `dbt_like_sql/` read from staging on. The delivery path (landing → archive → judge → lake → models →
+publish; docs/architecture.md) is written once and takes a feed; adding the claims feed (claims-extract.md) is a
+second `Feed`, its rules and its SQL, not a copy of the path.
+
+Today there is one feed, `MEMBERSHIP` (`docs/branch-extract-contract.md`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+import pandera.polars as pa
+
+from ucj_pipeline.contract import file_rules, row_preparation, row_rules
+from ucj_pipeline.contract.file_names import ExtractFile, parse_extract_name
+from ucj_pipeline.contract.reference_data import RegionIndex
+from ucj_pipeline.contract.row_rules import Rule
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    contract_doc: str  # the contract as published in docs/
+    parse_name: Callable[[str, frozenset[str], date], ExtractFile]  # ExtractRejected for a name it does not own
+    required_columns: tuple[str, ...]
+    optional_columns: tuple[str, ...]
+    excel_date_columns: tuple[str, ...]  # dates an Excel sheet may hold as serial numbers
+    # The row rules: the values they judge, prepared from the text as the file is read (DuckDB SQL over `raw_rows`,
+    # with parameters of the snapshot date), the Pandera schema that judges a batch of them, and their descriptions.
+    prepare_sql: str
+    prepare_params: Callable[[date], dict]
+    row_schema: Callable[[RegionIndex, date], pa.DataFrameSchema]
+    rules: Mapping[str, Rule]
+    warnings: Mapping[str, Rule]
+    # The whole-file rule: rows of the same key, ranked; the first is kept, the others quarantined under the rule.
+    duplicate_key: str
+    duplicate_keeps_first: str
+    duplicate_rule: str
+    not_stored: Mapping[str, str]  # warning rule -> stored column left empty on a row it flags (a personal value)
+    stored_sql: Callable[[list[tuple[str, str]]], str]  # the accepted rows as the lake table stores them
+    lake_table: str  # where accepted rows go (`ingest.lake`), read by the staging models below
+    staging_models: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required_columns + self.optional_columns
+
+    def rule_descriptions(self) -> dict[str, str]:
+        return {code: rule.description for code, rule in (self.rules | self.warnings).items()}
+
+
+MEMBERSHIP = Feed(
+    name="membership",
+    contract_doc="docs/branch-extract-contract.md",
+    parse_name=parse_extract_name,
+    required_columns=file_rules.REQUIRED_COLUMNS,
+    optional_columns=file_rules.OPTIONAL_COLUMNS,
+    excel_date_columns=("TGL_LAHIR", "TGL_KEPESERTAAN"),
+    prepare_sql=row_preparation.PREPARE_SQL,
+    prepare_params=row_preparation.prepare_params,
+    row_schema=row_rules.build_row_schema,
+    rules=row_rules.RULES,
+    warnings=row_rules.WARNINGS,
+    duplicate_key="nik",
+    duplicate_keeps_first=row_rules.DUPLICATE_NIK_KEEPS_FIRST,
+    duplicate_rule="duplicate_nik",
+    not_stored=row_rules.NOT_STORED,
+    stored_sql=row_preparation.participant_sql,
+    lake_table="participant_snapshots",
+    staging_models=("stg_participant_snapshots",),
+)
+
+
+@cache
+def feeds() -> tuple[Feed, ...]:
+    return (MEMBERSHIP,)
