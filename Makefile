@@ -63,7 +63,7 @@ manifest: install
 
 # Rewrite tests/snapshots/definitions.json after an intended change of the asset graph (review the diff).
 snapshot: install
-	UCJ_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q tests/test_definitions_snapshot.py
+	UCJ_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q tests/orchestration/test_definitions_snapshot.py
 
 # The national shape: every registry branch, skewed sizes; `ucj run` against the same work in bare DuckDB and the
 # arithmetic alone, plus two incremental figures. E.g. make bench BENCH_ARGS="--rows 10000000 --snapshots 2".

@@ -80,7 +80,7 @@ def _check_results(
     context: AssetExecutionContext, results: list[SuiteResult], quality_dir: Path
 ) -> list[AssetCheckResult]:
     site = data_docs_site(quality_dir)
-    data_docs_url = load_configuration().data_docs_url  # served by `ucj ui` (README: Data Docs)
+    data_docs_url = load_configuration().data_docs_url  # served by `ucj ui` (docs/ui.md: Data Docs)
     checks = []
     for result in results:
         page = result.page or "index.html"  # this suite's validation of this run (the page is built after the check)
@@ -151,7 +151,7 @@ def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, ma
     if stale_wal is not None:
         context.log.warning(
             f"A stale {paths.warehouse.name}.wal (left by a tool that opened the published file read-write and "
-            f"died) was moved to {stale_wal}; BI tools must connect read-only (README)."
+            f"died) was moved to {stale_wal}; BI tools must connect read-only (docs/bi.md)."
         )
     yield MaterializeResult(
         metadata={

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.dagster_dev import BIN, dagster_dev, wait_for  # noqa: E402
-from tests.test_ui_truth import HEADER, drop, palopo_people, sinjai_covered, sinjai_people  # noqa: E402
+from tests.orchestration.test_ui_truth import HEADER, drop, palopo_people, sinjai_covered, sinjai_people  # noqa: E402
 
 
 def drop_pair(home: Path, outbox: Path, day: int) -> int:

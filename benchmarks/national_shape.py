@@ -1,6 +1,6 @@
 """Benchmark of the national shape: every branch of the registry, skewed file sizes, three contenders in one run.
 
-    python benchmarks/national_shape.py [--rows 2000000] [--branches 120] [--snapshots 1] [--skew 0.8] [--repeat 3]
+    python benchmarks/national_shape.py [--rows 2000000] [--branches 120] [--snapshots 1] [--skew 0.3] [--repeat 3]
 
 Generates about N rows of synthetic extracts for the registry's branches (each branch's size follows the worker
 base of the regencies it serves, times a log-normal factor, so the largest file is several times the median),

@@ -76,7 +76,7 @@ def refuse_run_config_overrides(context: InitResourceContext, resource_key: str,
         raise Failure(
             f"run configuration may not change resources.{resource_key}: "
             + ", ".join(f"{k}={v!r} (the environment says {from_environment[k]!r})" for k, v in changed.items())
-            + ". Paths and thresholds are set in the code location's environment (README: Configuration); "
+            + ". Paths and thresholds are set in the code location's environment (docs/configuration.md); "
             "remove them from the run's configuration."
         )
 

@@ -6,12 +6,14 @@ from datetime import date
 import pytest
 
 from tests.factories import row, write_extract
-from ucj_pipeline.contract.feeds import MEMBERSHIP, feeds
+from ucj_pipeline.contract.feeds import feeds, membership
 from ucj_pipeline.contract.file_names import ExtractRejected
 from ucj_pipeline.contract.reference_data import RegionIndex
 from ucj_pipeline.ingest import lake
 from ucj_pipeline.ingest.judged_rows import judged_rows
 from ucj_pipeline.runtime.paths import SQL_MODELS_DIR
+
+MEMBERSHIP = membership()
 
 
 def test_the_membership_feed_names_its_lake_table_its_staging_models_and_its_published_contract():

@@ -4,7 +4,8 @@ models of `dbt_like_sql/` read from staging on. The delivery path (landing → a
 publish; docs/architecture.md) is written once and takes a feed; adding the claims feed (claims-extract.md) is a
 second `Feed`, its rules and its SQL, not a copy of the path.
 
-Today there is one feed, `MEMBERSHIP` (`docs/branch-extract-contract.md`).
+Today there is one feed, `membership()` (`docs/branch-extract-contract.md`). A feed is built when first asked
+for: its row rules import Pandera and polars, which the code location does not load.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
-
-from ucj_pipeline.contract import file_rules, row_preparation, row_rules
+from ucj_pipeline.contract import file_rules, row_preparation
 from ucj_pipeline.contract.file_names import ExtractFile, parse_extract_name
-from ucj_pipeline.contract.reference_data import RegionIndex
-from ucj_pipeline.contract.row_rules import Rule
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
+
+    from ucj_pipeline.contract.reference_data import RegionIndex
+    from ucj_pipeline.contract.row_rules import Rule
 
 
 @dataclass(frozen=True)
@@ -54,28 +58,33 @@ class Feed:
         return {code: rule.description for code, rule in (self.rules | self.warnings).items()}
 
 
-MEMBERSHIP = Feed(
-    name="membership",
-    contract_doc="docs/branch-extract-contract.md",
-    parse_name=parse_extract_name,
-    required_columns=file_rules.REQUIRED_COLUMNS,
-    optional_columns=file_rules.OPTIONAL_COLUMNS,
-    excel_date_columns=("TGL_LAHIR", "TGL_KEPESERTAAN"),
-    prepare_sql=row_preparation.PREPARE_SQL,
-    prepare_params=row_preparation.prepare_params,
-    row_schema=row_rules.build_row_schema,
-    rules=row_rules.RULES,
-    warnings=row_rules.WARNINGS,
-    duplicate_key="nik",
-    duplicate_keeps_first=row_rules.DUPLICATE_NIK_KEEPS_FIRST,
-    duplicate_rule="duplicate_nik",
-    not_stored=row_rules.NOT_STORED,
-    stored_sql=row_preparation.participant_sql,
-    lake_table="participant_snapshots",
-    staging_models=("stg_participant_snapshots",),
-)
+@cache
+def membership() -> Feed:
+    """Branch membership extracts: one full snapshot per branch and date."""
+    from ucj_pipeline.contract import row_rules  # Pandera, polars: when a file is judged, not at import
+
+    return Feed(
+        name="membership",
+        contract_doc="docs/branch-extract-contract.md",
+        parse_name=parse_extract_name,
+        required_columns=file_rules.REQUIRED_COLUMNS,
+        optional_columns=file_rules.OPTIONAL_COLUMNS,
+        excel_date_columns=("TGL_LAHIR", "TGL_KEPESERTAAN"),
+        prepare_sql=row_preparation.PREPARE_SQL,
+        prepare_params=row_preparation.prepare_params,
+        row_schema=row_rules.build_row_schema,
+        rules=row_rules.RULES,
+        warnings=row_rules.WARNINGS,
+        duplicate_key="nik",
+        duplicate_keeps_first=row_rules.DUPLICATE_NIK_KEEPS_FIRST,
+        duplicate_rule="duplicate_nik",
+        not_stored=row_rules.NOT_STORED,
+        stored_sql=row_preparation.participant_sql,
+        lake_table="participant_snapshots",
+        staging_models=("stg_participant_snapshots",),
+    )
 
 
 @cache
 def feeds() -> tuple[Feed, ...]:
-    return (MEMBERSHIP,)
+    return (membership(),)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
+from ucj_pipeline.contract.feeds import Feed, membership
 from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
 from ucj_pipeline.contract.file_rules import file_rule
 from ucj_pipeline.contract.reference_data import RegionIndex
@@ -101,10 +101,11 @@ def judge_file(
     quarantine_threshold: float,
     scratch: Path | None = None,
     scanned: ScannedText | None = None,
-    feed: Feed = MEMBERSHIP,
+    feed: Feed | None = None,
 ) -> Iterator[Judgement]:
     """Apply the file and row rules to one file, writing nothing but the scratch database under `scratch` (removed
     on exit), in bounded memory (`judged_rows`). `scanned`: a CSV's bytes as the archive copy saw them."""
+    feed = feed or membership()
     with ExitStack() as stack:
         try:
             rows = stack.enter_context(

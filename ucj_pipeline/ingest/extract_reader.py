@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
+from ucj_pipeline.contract.feeds import Feed, membership
 from ucj_pipeline.contract.file_names import ExtractRejected
 from ucj_pipeline.contract.file_rules import DELIMITERS as CONTRACT_DELIMITERS
 from ucj_pipeline.contract.row_preparation import SOURCE_ROW
@@ -80,13 +80,14 @@ def load_extract(
     query: str = f"SELECT * FROM {RAW_ROWS}",
     params: dict | None = None,
     scanned: ScannedText | None = None,
-    feed: Feed = MEMBERSHIP,
+    feed: Feed | None = None,
 ) -> LoadedExtract:
     """Load `path` (delivered as `file_name`) into `con`: `query` (over the view RAW_ROWS, with `params`) as the
     file is read, its rows in the view `loaded_rows` with their `source_row`, and the table `misaligned_rows`.
     `scratch` is where a transcoded copy may be written (a private folder: the copy holds personal data; a
     temporary folder of the system when not given). `scanned`: what the archive copy learned of a CSV's bytes.
-    `feed`: whose columns the file must have."""
+    `feed`: whose columns the file must have (membership when not given)."""
+    feed = feed or membership()
     name = file_name or path.name
     load = _Load(name, query, params or {}, feed)
     if path.stat().st_size == 0:

@@ -28,7 +28,7 @@ import duckdb
 import polars as pl
 
 from ucj_pipeline.contract.columns import contract
-from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
+from ucj_pipeline.contract.feeds import Feed, membership
 from ucj_pipeline.contract.pseudonymise import hmac_sql_params
 from ucj_pipeline.contract.reference_data import RegionIndex
 from ucj_pipeline.contract.row_preparation import SOURCE_ROW
@@ -195,11 +195,12 @@ def judged_rows(
     scratch: Path | None = None,
     batch_rows: int = BATCH_ROWS,
     scanned: ScannedText | None = None,
-    feed: Feed = MEMBERSHIP,
+    feed: Feed | None = None,
 ) -> Iterator[JudgedRows]:
     """Judge every row of the file at `path` (delivered as `file_name`) in a scratch database under `scratch` (a
     private folder; the system's temporary folder when not given), removed on exit. Raises ExtractRejected when
     the file itself breaks a file rule. `scanned`: what the archive copy learned of a CSV's bytes (`text_scan`)."""
+    feed = feed or membership()
     with tempfile.TemporaryDirectory(dir=scratch, prefix=scratch_prefix()) as tmp:
         config = {"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}
         with duckdb.connect(_scratch_database(path, Path(tmp)), config=config) as con:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from ucj_pipeline.contract.feeds import MEMBERSHIP, Feed
+from ucj_pipeline.contract.feeds import Feed, membership
 from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
 
 DONE_MARKER = ".done"
@@ -153,10 +153,11 @@ def parse_landed(
     branches: list[str],
     known_branches: frozenset[str],
     today: date,
-    feed: Feed = MEMBERSHIP,
+    feed: Feed | None = None,
 ) -> dict[str, list[tuple[ExtractFile, LandedFile]]]:
     """The run's one parse of the names it listed: each of `branches`' deliveries of `feed`, its name parsed
     (misnamed files are the misnamed files asset's; other branches' files wait for their own run)."""
+    feed = feed or membership()
     parsed: dict[str, list[tuple[ExtractFile, LandedFile]]] = {b: [] for b in branches}
     for landed in ready:
         try:

@@ -1,6 +1,6 @@
 """`ucj check`: a branch's pre-flight. The contract's file and row rules on files anywhere, writing nothing.
 
-It runs the very code ingest runs (`extract_files.parse_extract_name`, `ingest.judge_file`), so a file that passes
+It runs the very code ingest runs (`contract.file_names.parse_extract_name`, `ingest.branch_ingest.judge_file`), so a file that passes
 here is accepted there (unless the branch registry or the threshold changed in between). The report says, per
 file, whether it would be accepted, how many rows would be quarantined by which rule and on which lines, or why
 it would be rejected. It never prints a value of a personal column.

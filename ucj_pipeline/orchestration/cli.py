@@ -50,7 +50,7 @@ from ucj_pipeline.runtime.paths import WORKSPACE_FILE, UcjPaths, private_umask, 
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-# Exit codes of `ucj run` / `ucj backfill` (README): what a cron job or an operator acts on.
+# Exit codes of `ucj run` / `ucj backfill` (README.md, "Exit codes"): what a cron job or an operator acts on.
 EXIT_PUBLISHED = 0  # published; every file accepted
 EXIT_FAILED = 1  # something failed (the line says what); the last good published file keeps serving
 EXIT_MISCONFIGURED = 2  # a setting is wrong; nothing ran
@@ -240,7 +240,7 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"WARNING: the Dagster UI has no login; on {args.host} anyone who reaches it can launch and wipe runs. "
-            "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (README).",
+            "Put the authenticating proxy of deploy/nginx-ucj.conf in front instead (docs/production.md).",
             file=sys.stderr,
         )
     docs_port = args.docs_port or args.port + 1

@@ -1,5 +1,5 @@
 """The one door to Dagster's internals: every `dagster._…` import and every undocumented call of this project lives
-here (tests have their own door, `tests/dagster_test_internals.py`; `tests/test_dagster_internals.py` fails on a
+here (tests have their own door, `tests/dagster_test_internals.py`; `tests/orchestration/test_dagster_internals.py` fails on a
 private import anywhere else). Each use says why it is needed and what to check when Dagster is upgraded: these are
 the first places a new Dagster release can break, and the tests named beside each one are the ones that show it.
 """
@@ -26,7 +26,7 @@ from dagster import (
 # by a branch's file, the operator must read the one-line reason first. Dagster hoists the error info carried by a
 # DagsterUserCodeProcessError (`dagster._utils.error.serializable_error_info_from_exc_info`), so an exception that
 # is both a Failure and such an error is recorded as exactly the message we give, with no stack, and keeps the
-# Failure's description and metadata. Upgrade check: tests/test_ui_truth.py (no "Stack Trace" on the failed run).
+# Failure's description and metadata. Upgrade check: tests/orchestration/test_ui_truth.py (no "Stack Trace" on the failed run).
 from dagster._core.errors import DagsterUserCodeProcessError
 from dagster._utils.error import SerializableErrorInfo
 
@@ -44,7 +44,7 @@ class FailureShownAsMessage(DagsterUserCodeProcessError, Failure):
 # Why: a check evaluation logged by the asset's step (`context.log_event`, one per branch as the branches finish)
 # carries no target materialisation, so Dagster counts it as not "current" for the partition and the check's
 # Partitions tab shows every branch as Missing. Naming the partition's latest materialisation as the target makes
-# the tab count each branch's latest evaluation. Upgrade check: tests/test_ui_truth.py reads the tab's counts.
+# the tab count each branch's latest evaluation. Upgrade check: tests/orchestration/test_ui_truth.py reads the tab's counts.
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
@@ -91,8 +91,8 @@ PARTITION_RANGE_START_TAG, PARTITION_RANGE_END_TAG = ASSET_PARTITION_RANGE_START
 # the code location that `ucj ui` serves (workspace.yaml: location `ucj_pipeline`, its module and working
 # directory), as `dagster job launch` creates it, and executed in this process. Uses: the workspace loader, the
 # repository and job origins, `InMemoryJob`, `execute_run`, the partition-loading context of a dynamic partition key,
-# and the name Dagster gives the repository of a `Definitions` object. Upgrade check: tests/test_cli_runs_in_ui.py
-# (the run is in its code location and re-executes), tests/test_refresh_sensor.py.
+# and the name Dagster gives the repository of a `Definitions` object. Upgrade check: tests/orchestration/test_cli_runs_in_ui.py
+# (the run is in its code location and re-executes), tests/orchestration/test_refresh_sensor.py.
 from dagster._core.definitions.job_base import InMemoryJob
 from dagster._core.definitions.partitions.context import partition_loading_context
 from dagster._core.definitions.reconstruct import ReconstructableRepository
@@ -151,7 +151,7 @@ def execute_as_code_location_run(
 # Why: a run hook cannot return a run request; it creates the refresh run with the origins of the run it ends (the
 # job name changed) and submits it to the instance's queue, which needs no workspace to enqueue
 # (`submit_run(workspace=None)`, undocumented). It only does so when the instance queues runs. Upgrade check:
-# tests/test_refresh_sensor.py, tests/test_ui_truth.py (exactly one refresh after a drop).
+# tests/orchestration/test_refresh_sensor.py, tests/orchestration/test_ui_truth.py (exactly one refresh after a drop).
 from dagster._core.run_coordinator import QueuedRunCoordinator
 
 
@@ -178,7 +178,7 @@ def queue_run_in_location_of(run: DagsterRun, job: JobDefinition, instance: Dags
 # --- Concurrency slots of runs that died --------------------------------------------------------------------------
 # Why: a run killed with -9 keeps the slot of the publish pool it held, and every later publish would wait for it.
 # The event log storage's concurrency calls (`get_concurrency_keys`, `get_concurrency_info`,
-# `free_concurrency_slots_for_run`) are not part of the documented API. Upgrade check: tests/test_crash_recovery.py.
+# `free_concurrency_slots_for_run`) are not part of the documented API. Upgrade check: tests/orchestration/test_crash_recovery.py.
 
 
 def free_slots_of_finished_runs(instance: DagsterInstance) -> Iterator[tuple[str, str]]:

@@ -11,7 +11,7 @@ A row travels up the layers (docs/architecture.md), and imports only ever point 
                    schedules/ (the product card's top-level packages): the only code that imports `dagster`
 
 The rules: no module imports a module of a higher layer; only the orchestration layer imports Dagster (and only
-`ucj_pipeline/orchestration/dagster_internals.py` its private modules: `tests/test_dagster_internals.py`); no two
+`ucj_pipeline/orchestration/dagster_internals.py` its private modules: `tests/orchestration/test_dagster_internals.py`); no two
 modules import each other, directly or round a loop, even from inside a function. Imports are read from the
 source (every `import` statement, wherever it stands), not by importing anything.
 """

@@ -8,7 +8,7 @@ to `UCJ_LOCK_WAIT_SECONDS` (0: refuse at once), then stops cleanly. Steps runnin
 the exclusive lock (`ucj run` executes its runs in its own process) do not lock again.
 
 The lock is `flock` on `$UCJ_HOME/.ucj.lock`: the kernel releases it when a process dies, so a killed run never
-leaves the home locked. (`flock` is per machine on NFS: see the README before sharing UCJ_HOME between hosts.)
+leaves the home locked. (`flock` is per machine on NFS: see docs/production.md before sharing UCJ_HOME between hosts.)
 """
 
 from __future__ import annotations

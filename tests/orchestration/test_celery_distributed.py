@@ -1,6 +1,6 @@
 """The distributed profile on real servers: Redis as Celery's broker and result backend, two `dagster-celery worker`
 processes in working directories of their own, the Dagster instance in PostgreSQL, and the daemon launching runs
-from the landing sensor, as production runs them (README, "Production beyond one machine").
+from the landing sensor, as production runs them (docs/production.md).
 
 Branch files dropped into the landing area are ingested by steps on both workers, the marts are published, every
 step names the worker that ran it, and the published figures equal those of `ucj run` on one machine with the

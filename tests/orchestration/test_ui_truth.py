@@ -14,7 +14,6 @@
 import os
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -22,6 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.dagster_dev import MARKS_DRAWN, dagster_dev, docs_port, graphql, launch_chromium, wait_for
 from tests.factories import HEADER, make_nik, row, write_extract
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow(125)  # seconds, for the test order (conftest)
 
@@ -75,7 +75,7 @@ def branches_of(run: dict) -> set[str]:
 
 TODAY = date.today()  # the first refresh's reporting date: the snapshots are days old, so none is stale
 FIRST, SECOND = TODAY - timedelta(days=3), TODAY - timedelta(days=1)
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "images"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "images"
 
 
 def named(branch: str, snapshot: date, resend: str = "") -> str:

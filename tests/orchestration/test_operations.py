@@ -163,7 +163,7 @@ def test_a_bi_tool_holding_the_file_read_write_and_a_stale_wal_cannot_hurt_a_run
 
 
 def test_a_long_lived_process_sees_new_figures_only_after_closing_every_connection(home):
-    """What the README tells BI admins, verified: DuckDB shares one database instance per path in a process."""
+    """What docs/bi.md tells BI admins, verified: DuckDB shares one database instance per path in a process."""
     small_extracts(home / "landing")
     run_ucj(home, "run", "--as-of", "2025-11-30")
     published = str(home / "warehouse" / "ucj.duckdb")

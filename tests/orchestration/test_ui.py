@@ -14,6 +14,7 @@ import pytest
 
 from tests.dagster_dev import dagster_dev, free_port, graphql
 from ucj_pipeline.orchestration.definitions import build_definitions
+from ucj_pipeline.runtime.paths import PROJECT_ROOT
 
 defs = build_definitions()
 
@@ -31,7 +32,7 @@ SCHEDULES = """
 """
 
 
-PROXY = Path(__file__).resolve().parent.parent / "scripts" / "ucj-proxy.sh"
+PROXY = PROJECT_ROOT / "scripts" / "ucj-proxy.sh"
 
 
 @pytest.fixture(scope="module")

@@ -180,7 +180,7 @@ SCREENSHOT = PROJECT_ROOT / "docs" / "images" / "data-docs-validation.png"
 
 def test_a_validation_page_shows_its_marks_in_headless_chromium(published):
     """The page a `ge_coverage_regency` check links, in headless Chromium, served as `ucj ui` serves it, with every
-    request off this machine refused. With UCJ_UPDATE_SCREENSHOTS=1 it is the README's screenshot: taken from the
+    request off this machine refused. With UCJ_UPDATE_SCREENSHOTS=1 it is docs/ui.md's screenshot: taken from the
     Data Docs of UCJ_HOME when that home has them (a `make demo` home), else from this test's own."""
     from playwright.sync_api import sync_playwright
 
