@@ -33,20 +33,20 @@ class PipelineJobs:
 
 def build_jobs(drop_hooks: Set[HookDefinition] = frozenset()) -> PipelineJobs:
     """The three jobs; `drop_hooks` end the runs a file drop starts (the refresh hook, `schedules.refresh_hook`)."""
+
+    def drop_job(name: str, selection: AssetSelection, description: str, kind: str) -> AssetJob:
+        tags = {"ucj/run_kind": kind}
+        return define_asset_job(name, selection=selection, description=description, tags=tags, hooks=set(drop_hooks))
+
     return PipelineJobs(
-        ingest_branch=define_asset_job(
+        ingest_branch=drop_job(
             INGEST_BRANCH_JOB,
-            selection=INGEST,
-            description="Ingest the landed extracts of one branch (one partition per branch), with its checks.",
-            tags={"ucj/run_kind": "ingest"},
-            hooks=set(drop_hooks),
+            INGEST,
+            "Ingest the landed extracts of one branch (one partition per branch), with its checks.",
+            "ingest",
         ),
-        misnamed_files=define_asset_job(
-            MISNAMED_FILES_JOB,
-            selection=LANDING,
-            description="Log and archive landed files whose names break the contract.",
-            tags={"ucj/run_kind": "landing"},
-            hooks=set(drop_hooks),
+        misnamed_files=drop_job(
+            MISNAMED_FILES_JOB, LANDING, "Log and archive landed files whose names break the contract.", "landing"
         ),
         refresh_warehouse=define_asset_job(
             REFRESH_WAREHOUSE_JOB,
