@@ -193,12 +193,13 @@ def report(root: Path = PROJECT_ROOT) -> tuple[str, bool]:
     imports = all_imports(root)
     counts = layer_import_counts(imports)
     dagster_importers = {i.importer for i in imports if i.imported in DAGSTER_PACKAGES}
-    lines = ["layer           modules  imports of each lower layer (import statements)     imports dagster"]
+    rows = []
     for layer in LAYERS:
         members = [m for m in modules if _layer_or_none(m) == layer]
         lower = ", ".join(f"{t} {counts[layer, t]}" for t in LAYERS[: LAYERS.index(layer) + 1] if counts[layer, t])
-        dagster = sum(1 for m in members if m in dagster_importers)
-        lines.append(f"{layer:<15} {len(members):>7}  {lower or '-':<52} {dagster:>3}")
+        rows.append((layer, str(len(members)), str(sum(1 for m in members if m in dagster_importers)), lower or "-"))
+    lines = [f"{'layer':<15} {'modules':>7}  {'import dagster':>14}  imports of its own and each lower layer"]
+    lines += [f"{layer:<15} {count:>7}  {dagster:>14}  {lower}" for layer, count, dagster, lower in rows]
     violations, cycles = layer_violations(root), import_cycles(root)
     lines.append("")
     lines += [f"VIOLATION {v}" for v in violations] or [
