@@ -179,7 +179,9 @@ def test_a_file_judged_in_batches_gets_the_verdict_of_one_batch(tmp_path, monkey
     heights = []
     judge = judged_module.judge_batch
     monkeypatch.setattr(
-        judged_module, "judge_batch", lambda batch, schema: heights.append(batch.height) or judge(batch, schema)
+        judged_module,
+        "judge_batch",
+        lambda batch, schema, spec: heights.append(batch.height) or judge(batch, schema, spec),
     )
     batched = validate(tmp_path / "batched", rows, batch_rows=4)
     assert max(heights) <= 4 and sum(heights) == len(rows) and len(heights) >= 10

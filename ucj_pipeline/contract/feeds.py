@@ -4,7 +4,7 @@ models of `dbt_like_sql/` read from staging on. The delivery path (landing → a
 publish; docs/architecture.md) is written once and takes a feed; adding the claims feed (claims-extract.md) is a
 second `Feed`, its rules and its SQL, not a copy of the path.
 
-Today there is one feed, `membership()` (`docs/branch-extract-contract.md`). A feed is built when first asked
+Today there is one feed, `membership()` (`docs/branch-extract.md`). A feed is built when first asked
 for: its row rules import Pandera and polars, which the code location does not load.
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pandera.polars as pa
 
     from ucj_pipeline.contract.reference_data import RegionIndex
-    from ucj_pipeline.contract.row_rules import Rule
+    from ucj_pipeline.contract.row_rules import RowRules, Rule
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Feed:
     row_schema: Callable[[RegionIndex, date], pa.DataFrameSchema]
     rules: Mapping[str, Rule]
     warnings: Mapping[str, Rule]
+    row_rules: RowRules  # what judging a batch needs beside the schema (columns, echoes, valid columns, warnings)
     # The whole-file rule: rows of the same key, ranked; the first is kept, the others quarantined under the rule.
     duplicate_key: str
     duplicate_keeps_first: str
@@ -65,7 +66,7 @@ def membership() -> Feed:
 
     return Feed(
         name="membership",
-        contract_doc="docs/branch-extract-contract.md",
+        contract_doc="docs/branch-extract.md",
         parse_name=parse_extract_name,
         required_columns=file_rules.REQUIRED_COLUMNS,
         optional_columns=file_rules.OPTIONAL_COLUMNS,
@@ -75,6 +76,7 @@ def membership() -> Feed:
         row_schema=row_rules.build_row_schema,
         rules=row_rules.RULES,
         warnings=row_rules.WARNINGS,
+        row_rules=row_rules.MEMBERSHIP_ROWS,
         duplicate_key="nik",
         duplicate_keeps_first=row_rules.DUPLICATE_NIK_KEEPS_FIRST,
         duplicate_rule="duplicate_nik",

@@ -19,6 +19,10 @@ FILE_NAME = re.compile(
     r"(?P<branch>[A-Z0-9]{3,12})_(?P<date>[0-9]{8})(?:_(?P<resend>[0-9]{2}))?\.(?P<ext>csv|csv\.gz|xlsx|parquet)",
     re.ASCII,
 )
+CLAIMS_FILE_NAME = re.compile(
+    r"(?P<branch>[A-Z0-9]{3,12})_KLAIM_(?P<month>[0-9]{6})(?:_(?P<resend>[0-9]{2}))?\.(?P<ext>csv|csv\.gz|xlsx|parquet)",
+    re.ASCII,
+)
 FORMATS = {"csv": "csv", "csv.gz": "csv", "xlsx": "xlsx", "parquet": "parquet"}
 
 
@@ -37,11 +41,12 @@ class ExtractRejected(Exception):
 class ExtractFile:
     """A landed extract whose name passed the contract: one full snapshot of one branch on one date."""
 
-    snapshot_date: date
+    snapshot_date: date  # membership: the snapshot date; claims: the first day of the payment month
     resend: int
     branch_code: str
     name: str
     file_format: str
+    feed: str = "membership"  # the feed whose contract the name follows (`contract/feeds.py`)
 
     @property
     def sort_key(self) -> tuple[date, int]:
@@ -70,4 +75,30 @@ def parse_extract_name(name: str, known_branches: frozenset[str], today: date) -
         branch_code=branch,
         name=name,
         file_format=FORMATS[match["ext"]],
+    )
+
+
+def parse_claims_name(name: str, known_branches: frozenset[str], today: date) -> ExtractFile:
+    """Parse a landed claims file's name (`<BRANCH>_KLAIM_<YYYYMM>[_<NN>].<ext>`, claims-extract.md), or raise
+    ExtractRejected naming the rule it breaks. A month after the current month (`today`, Asia/Jakarta) is rejected;
+    the current month is a month-to-date file."""
+    match = CLAIMS_FILE_NAME.fullmatch(name)
+    if match is None:
+        raise ExtractRejected(name, "file_name", "expected <BRANCH>_KLAIM_<YYYYMM>[_<NN>].<csv|csv.gz|xlsx|parquet>")
+    branch = match["branch"]
+    if branch not in known_branches:
+        raise ExtractRejected(name, "unknown_branch", f"branch code {branch!r} is not in the branch registry")
+    year, month = int(match["month"][:4]), int(match["month"][4:])
+    if not 1 <= month <= 12 or year < 1900:
+        raise ExtractRejected(name, "payment_month", f"{match['month']} is not a real month (YYYYMM)")
+    first_day = date(year, month, 1)
+    if first_day > today.replace(day=1):
+        raise ExtractRejected(name, "payment_month", f"payment month {match['month']} is after the current month")
+    return ExtractFile(
+        snapshot_date=first_day,
+        resend=int(match["resend"] or 0),
+        branch_code=branch,
+        name=name,
+        file_format=FORMATS[match["ext"]],
+        feed="claims",
     )

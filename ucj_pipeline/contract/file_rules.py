@@ -1,5 +1,5 @@
 """The contract's file rules, declared in one place: every way a whole file is rejected, with what the contract
-says of it (`docs/branch-extract-contract.md`, "File rules" and "File name"), and the columns and text forms a
+says of it (`docs/branch-extract.md`, "File rules" and "File name"), and the columns and text forms a
 file must have. A failing file is rejected whole; nothing of it is used; the branch's last good snapshot stays.
 
 Where each is detected: the name before a byte is read (`contract/file_names.py`); the bytes as they are copied
@@ -32,6 +32,7 @@ FILE_RULES: dict[str, str] = {
     "file_name": "the name is not <BRANCH>_<YYYYMMDD>[_<NN>].<csv|csv.gz|xlsx|parquet>",
     "unknown_branch": "the branch code is not in the branch registry",
     "snapshot_date": "the snapshot date is not a real date, or is in the future",
+    "payment_month": "a claims file's payment month is not a real month, or is after the current month",
     "file_format": "the format is not one the contract allows",
     # the bytes
     "empty_file": "the file holds no header and no rows",

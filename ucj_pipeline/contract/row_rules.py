@@ -9,6 +9,7 @@ with all its reasons; the rest of the file is used. The one rule that needs the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -133,22 +134,22 @@ DATE_SHAPE = r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}"
 PROGRAM_LIST = r"^\s*(?:{p})(?:[,;|\s]+(?:{p}))*[,;|\s]*$".format(p="|".join(PROGRAMS))
 
 
-def _check(rule: str, expression) -> pa.Check:
+def rule_check(rule: str, expression) -> pa.Check:
     """A Pandera check named by the contract rule; `expression(column)` is a boolean polars expression."""
     return pa.Check(lambda data: data.lazyframe.select(expression(pl.col(data.key))), name=rule, error=rule)
 
 
-def _frame_check(rule: str, expression: pl.Expr) -> pa.Check:
+def frame_rule_check(rule: str, expression: pl.Expr) -> pa.Check:
     return pa.Check(lambda data: data.lazyframe.select(expression), name=rule, error=rule)
 
 
-def _parsed(text_column: str, value_column: str) -> pl.Expr:
+def parsed_or_empty(text_column: str, value_column: str) -> pl.Expr:
     """The text is empty (another rule says so) or it parsed."""
     return pl.col(text_column).is_null() | pl.col(value_column).is_not_null()
 
 
 @cache
-def _region_code_lists(regions: RegionIndex) -> tuple[pl.Series, pl.Series]:
+def region_code_lists(regions: RegionIndex) -> tuple[pl.Series, pl.Series]:
     """Known regency and village codes as imploded Series (one list each), built once per process and index: a
     Python list would become a Series again in every batch's check, and a bare Series is ambiguous to `is_in`
     (deprecated in polars 1.28+, and twice as slow)."""
@@ -161,7 +162,7 @@ def _region_code_lists(regions: RegionIndex) -> tuple[pl.Series, pl.Series]:
 def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameSchema:
     """The Pandera schema of a prepared extract: one check per contract row rule, named by the rule."""
     provinces = sorted(regions.provinces)
-    regencies, villages = _region_code_lists(regions)
+    regencies, villages = region_code_lists(regions)
 
     def region_known(code: pl.Expr) -> pl.Expr:
         village_ok = (code.str.len_chars() != 13) | code.is_in(villages)
@@ -176,34 +177,34 @@ def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameS
     return pa.DataFrameSchema(
         {
             "nik": required(
-                _check("nik_format", nik_rules.is_well_formed),
-                _check("nik_province", lambda c: nik_rules.has_known_province(c, provinces)),
-                _check("nik_region_digits", nik_rules.has_region_digits),
-                _check("nik_birth_date", nik_rules.has_birth_date),
-                _check("nik_serial", nik_rules.has_serial),
+                rule_check("nik_format", nik_rules.is_well_formed),
+                rule_check("nik_province", lambda c: nik_rules.has_known_province(c, provinces)),
+                rule_check("nik_region_digits", nik_rules.has_region_digits),
+                rule_check("nik_birth_date", nik_rules.has_birth_date),
+                rule_check("nik_serial", nik_rules.has_serial),
             ),
             "birth_date_text": required(),
-            "age_years": optional(_check("age_range", lambda c: c.is_between(MIN_AGE, MAX_AGE))),
-            "sex": required(_check("sex_value", lambda c: c.is_in(SEXES))),
+            "age_years": optional(rule_check("age_range", lambda c: c.is_between(MIN_AGE, MAX_AGE))),
+            "sex": required(rule_check("sex_value", lambda c: c.is_in(SEXES))),
             "region_code_text": required(),
-            "region_code": optional(_check("region_code_unknown", region_known)),
-            "segment": required(_check("segment_value", lambda c: c.is_in(SEGMENTS))),
-            "program_text": required(_check("program_value", lambda c: c.str.contains(PROGRAM_LIST))),
-            "status": required(_check("status_value", lambda c: c.is_in(STATUSES))),
-            "funding_source": required(_check("funding_source_value", lambda c: c.is_in(FUNDING_SOURCES))),
-            "category": optional(_check("category_format", lambda c: c.str.contains(r"^[A-Z]+(?:_[A-Z]+)*$"))),
+            "region_code": optional(rule_check("region_code_unknown", region_known)),
+            "segment": required(rule_check("segment_value", lambda c: c.is_in(SEGMENTS))),
+            "program_text": required(rule_check("program_value", lambda c: c.str.contains(PROGRAM_LIST))),
+            "status": required(rule_check("status_value", lambda c: c.is_in(STATUSES))),
+            "funding_source": required(rule_check("funding_source_value", lambda c: c.is_in(FUNDING_SOURCES))),
+            "category": optional(rule_check("category_format", lambda c: c.str.contains(r"^[A-Z]+(?:_[A-Z]+)*$"))),
             "enrolment_date_text": required(),
             "enrolment_date": optional(
-                _check("enrolment_after_snapshot", lambda c: c <= pl.lit(snapshot_date, dtype=pl.Date))
+                rule_check("enrolment_after_snapshot", lambda c: c <= pl.lit(snapshot_date, dtype=pl.Date))
             ),
             "last_paid_month": optional(
-                _check("last_paid_month_format", lambda c: c.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
+                rule_check("last_paid_month_format", lambda c: c.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
             ),
         },
         checks=[
-            _frame_check("birth_date_format", _parsed("birth_date_text", "birth_date")),
-            _frame_check("enrolment_date_format", _parsed("enrolment_date_text", "enrolment_date")),
-            _frame_check("region_code_format", _parsed("region_code_text", "region_code")),
+            frame_rule_check("birth_date_format", parsed_or_empty("birth_date_text", "birth_date")),
+            frame_rule_check("enrolment_date_format", parsed_or_empty("enrolment_date_text", "enrolment_date")),
+            frame_rule_check("region_code_format", parsed_or_empty("region_code_text", "region_code")),
         ],
         strict=False,
         name="branch_extract_rows",
@@ -223,7 +224,26 @@ class BatchJudgement:
     warnings: pl.DataFrame  # source_row, rule
 
 
-def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
+@dataclass(frozen=True)
+class RowRules:
+    """What judging a feed's prepared rows needs beside its schema: which contract column each prepared column and
+    each rule is about, which columns' text may be echoed (contract column -> prepared text column), the rules whose
+    failure in several columns at once marks a shifted row, the columns the whole-file rule ranks the valid rows
+    by, and the warnings on valid rows."""
+
+    source_column: Mapping[str, str]
+    rules: Mapping[str, Rule]
+    echoed: Mapping[str, str]
+    shift_rules: frozenset[str]
+    valid_columns: tuple[str, ...]
+    warnings: Callable[[pl.DataFrame], pl.DataFrame]
+
+
+def membership_warnings(valid: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([nik_consistency_warnings(valid), personal_value_warnings(valid)])
+
+
+def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema, spec: RowRules) -> pl.DataFrame:
     """(row_index, contract column, rule) for every rule every row breaks."""
     try:
         schema.validate(prepared, lazy=True)
@@ -234,11 +254,12 @@ def _failures(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFram
             cases.select(
                 row_index=pl.col("index").cast(pl.Int64),
                 rule=rule,
-                column_name=pl.col("column").replace_strict(SOURCE_COLUMN, default=None),
+                column_name=pl.col("column").replace_strict(dict(spec.source_column), default=None),
             )
             .with_columns(
                 column_name=pl.coalesce(
-                    "column_name", pl.col("rule").replace_strict({k: r.column for k, r in RULES.items()}, default=None)
+                    "column_name",
+                    pl.col("rule").replace_strict({k: r.column for k, r in spec.rules.items()}, default=None),
                 )
             )
             .select(list(ISSUE_SCHEMA))
@@ -264,7 +285,7 @@ def _name_words(text: pl.Expr) -> pl.Expr:
 
 
 def _holds_name_word(value: pl.Expr) -> pl.Expr:
-    """The value holds a word (3 letters or more) of the row's own name."""
+    """The value holds a word (3 letters or more) of the row's own name (`name_text`; a feed without names: never)."""
     return (_name_words(value).list.set_intersection(_name_words(pl.col("name_text"))).list.len() > 0).fill_null(False)
 
 
@@ -299,11 +320,11 @@ def _echoable(value: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
-def _misaligned(failures: pl.DataFrame) -> pl.DataFrame:
+def _misaligned(failures: pl.DataFrame, shift_rules: frozenset[str]) -> pl.DataFrame:
     """The failures with every row that breaks SHIFT_SIGNATURE_RULES in MISALIGNED_AT or more columns replaced by
     one `misaligned_row` failure."""
     shifted = (
-        failures.filter(pl.col("rule").is_in(SHIFT_SIGNATURE_RULES))
+        failures.filter(pl.col("rule").is_in(shift_rules))
         .group_by("row_index")
         .agg(pl.col("column_name").n_unique().alias("columns"))
         .filter(pl.col("columns") >= MISALIGNED_AT)
@@ -315,16 +336,20 @@ def _misaligned(failures: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([failures.join(shifted, on="row_index", how="anti"), replaced.select(list(ISSUE_SCHEMA))])
 
 
-def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudgement:
-    """Judge a batch of prepared rows (`row_preparation.PREPARE_SQL`, with `nik_text`) against the row schema
-    (`build_row_schema`). Which of the valid rows are duplicates needs the whole file: `judged_rows` decides it."""
+def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema, spec: RowRules | None = None) -> BatchJudgement:
+    """Judge a batch of prepared rows (a feed's PREPARE_SQL, with `nik_text`) against the feed's row schema
+    (membership: `build_row_schema`, `MEMBERSHIP_ROWS`). Which of the valid rows are duplicates needs the whole
+    file: `judged_rows` decides it."""
+    spec = spec or MEMBERSHIP_ROWS
     prepared = (
         prepared.with_columns(nik=nik_rules.clean_nik(pl.col("nik_text")))
         .drop("nik_text")
         .with_row_index("row_index")
         .with_columns(pl.col("row_index").cast(pl.Int64))
     )
-    failures = _misaligned(_failures(prepared, schema))
+    if "name_text" not in prepared.columns:
+        prepared = prepared.with_columns(name_text=pl.lit(None, pl.String))
+    failures = _misaligned(_failures(prepared, schema, spec), spec.shift_rules)
     failed = failures.select("row_index").unique()
     valid = prepared.join(failed, on="row_index", how="anti")
     text = prepared.join(failed, on="row_index", how="semi").select(
@@ -333,8 +358,8 @@ def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudg
         # The file's text that broke the rule, to say what to fix: only in a closed-vocabulary column, only a
         # vocabulary-shaped token (never a personal column, a date, a code, a run of digits or a name).
         *(
-            pl.when(_echoable(pl.col(TEXT_COLUMN[column]))).then(pl.col(TEXT_COLUMN[column])).alias(f"text_{column}")
-            for column in ECHOED_COLUMNS
+            pl.when(_echoable(pl.col(text))).then(pl.col(text)).alias(f"text_{column}")
+            for column, text in spec.echoed.items()
         ),
     )
     issues = failures.join(text, on="row_index", how="left").select(
@@ -342,12 +367,20 @@ def judge_batch(prepared: pl.DataFrame, schema: pa.DataFrameSchema) -> BatchJudg
         "column_name",
         "rule",
         offending_value=pl.coalesce(
-            *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in ECHOED_COLUMNS),
+            *(pl.when(pl.col("column_name") == column).then(pl.col(f"text_{column}")) for column in spec.echoed),
             pl.lit(None, pl.String),
         ),
     )
     return BatchJudgement(
-        issues=issues,
-        valid=valid.select(SOURCE_ROW, "nik", "status", "enrolment_date"),
-        warnings=pl.concat([nik_consistency_warnings(valid), personal_value_warnings(valid)]),
+        issues=issues, valid=valid.select(SOURCE_ROW, *spec.valid_columns), warnings=spec.warnings(valid)
     )
+
+
+MEMBERSHIP_ROWS = RowRules(
+    source_column=SOURCE_COLUMN,
+    rules=RULES,
+    echoed={column: TEXT_COLUMN[column] for column in ECHOED_COLUMNS},
+    shift_rules=SHIFT_SIGNATURE_RULES,
+    valid_columns=("nik", "status", "enrolment_date"),
+    warnings=membership_warnings,
+)

@@ -128,19 +128,21 @@ class JudgedRows:
         return self.rows_accepted
 
 
-def _judge_in_batches(con: duckdb.DuckDBPyConnection, schema, batch_rows: int) -> None:
-    """Every prepared row through the Pandera schema, `batch_rows` at a time; what each batch found goes into the
-    database before the next batch is read."""
+def _judge_in_batches(con: duckdb.DuckDBPyConnection, schema, batch_rows: int, feed: Feed) -> None:
+    """Every prepared row through the feed's Pandera schema, `batch_rows` at a time; what each batch found goes into
+    the database before the next batch is read. `valid_rows` holds what the whole-file rule ranks (the cleaned NIK
+    and the feed's other valid columns, typed as prepared)."""
+    others = ", ".join(c for c in feed.row_rules.valid_columns if c != "nik")
     con.execute(
         f"""CREATE TABLE issues ({SOURCE_ROW} BIGINT, column_name VARCHAR, rule VARCHAR, offending_value VARCHAR);
-            CREATE TABLE valid_rows ({SOURCE_ROW} BIGINT, nik VARCHAR, status VARCHAR, enrolment_date DATE);
+            CREATE TABLE valid_rows AS SELECT {SOURCE_ROW}, NULL::VARCHAR AS nik, {others} FROM {PREPARED} LIMIT 0;
             CREATE TABLE nik_warnings ({SOURCE_ROW} BIGINT, rule VARCHAR);"""
     )
     reader = con.cursor()
     writer = con.cursor()
     batches = reader.sql(f"SELECT * FROM {PREPARED}").to_arrow_reader(batch_rows)
     for batch in batches:
-        judged = judge_batch(pl.from_arrow(batch), schema)
+        judged = judge_batch(pl.from_arrow(batch), schema, feed.row_rules)
         for table, frame in (
             ("issues", judged.issues),
             ("valid_rows", judged.valid),
@@ -216,7 +218,7 @@ def judged_rows(
                 scanned,
                 feed,
             )
-            _judge_in_batches(con, feed.row_schema(regions, snapshot_date), batch_rows)
+            _judge_in_batches(con, feed.row_schema(regions, snapshot_date), batch_rows, feed)
             _decide_duplicates(con, feed)
             descriptions = feed.rule_descriptions()
             con.register(
