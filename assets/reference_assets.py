@@ -27,6 +27,14 @@ DESCRIPTIONS = {
     "estimate from population; plus BPJS 'potensi pekerja' where a source gives it.",
     "targets": "Coverage targets set by governments (national RPJMN/RPJPN, South Sulawesi, Banggai, Sinjai, Luwu "
     "Timur's Satu Desa 100 Tenaga Kerja), with baselines, dates, worker base kind and source documents.",
+    "premium_rates": "Monthly premium per worker by programme and segment, as dated rows with their regulation: BPU at "
+    "the lowest income bracket, JKK Rp10,000 + JKM Rp6,800 (PP 44/2015, PP 82/2019), JHT optional (PP 46/2015).",
+    "premium_discounts": "Premium discounts as dated rows with their regulation and the funding sources they exclude: "
+    "PP 50/2025, 50% off BPU JKK and JKM from April to December 2026, not where APBN, APBD or APBDES pays.",
+    "budget_premiums": "What a regency's budget pays a month per budget-funded worker where a public report says so "
+    "(Enrekang, Luwu, Wajo), from a date, with the report; elsewhere the BPU schedule is the planning premium.",
+    "benefit_amounts": "Benefit amounts in force as dated rows with their regulation: the JKM death benefit, Rp20 M "
+    "lump sum + Rp12 M periodic + Rp10 M funeral = Rp42 M (PP 82/2019), for the claims warning.",
 }
 
 

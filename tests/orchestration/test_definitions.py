@@ -14,14 +14,17 @@ defs = build_definitions()
 
 EXPECTED_ASSETS = {
     "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
+    "premium_rates", "premium_discounts", "budget_premiums", "benefit_amounts",
     "participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files",
     "stg_participant_snapshots", "stg_extract_files", "stg_row_issues", "stg_regions", "stg_branches",
     "stg_branch_regencies", "stg_worker_bases", "stg_targets",
+    "stg_premium_rates", "stg_premium_discounts", "stg_budget_premiums", "stg_benefit_amounts",
     "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_covered_worker_counts",
     "int_regency_branches", "int_target_regions",
     "coverage_regency", "coverage_province", "coverage_national", "branch_status", "coverage_breakdown",
     "coverage_history", "figure_sources", "village_programme", "target_history", "target_tracking",
     "reference_regions", "reference_branches", "reference_worker_base", "reference_targets",
+    "reference_premium_rates", "reference_premium_discounts", "reference_budget_premiums", "reference_benefit_amounts",
     "quality_ingest_log", "quality_quarantine",
     "ucj_warehouse", "target_report",
 }  # fmt: skip

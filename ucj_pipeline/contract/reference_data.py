@@ -1,4 +1,5 @@
-"""Reference data shipped with the project: Kemendagri regions, the branch registry and worker bases.
+"""Reference data shipped with the project: Kemendagri regions, the branch registry, worker bases, targets, and the
+premium and benefit schedules (dated rows: a rate is never a constant in code).
 
 The CSV files in `reference/` are versioned; `SOURCES.md` beside them says where each comes from and under which
 licence. This module turns them into the tables the pipeline uses (pandas frames with documented columns) and
@@ -8,7 +9,9 @@ into `RegionIndex`, the lookup the row rules use to resolve `KODE_WILAYAH`.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,6 +193,126 @@ def targets() -> pd.DataFrame:
     return frame
 
 
+# Premiums and benefits: dated rows, each in force from `effective_from` to `effective_to` (both inclusive; an empty
+# `effective_to` is open-ended), applied by `ucj_pipeline.contract.premiums`.
+PROGRAMMES = ("JKK", "JKM", "JHT", "JP", "JKP")
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def _iso_dates(frame: pd.DataFrame, column: str, name: str, *, optional: bool = False) -> None:
+    """ISO dates (YYYY-MM-DD) as `datetime.date`; an empty cell is None where `optional`, an error otherwise."""
+
+    def parse(text: str) -> date | None:
+        if not text and optional:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{name}: {column} {text!r} is not a date (YYYY-MM-DD)") from None
+
+    frame[column] = frame[column].map(parse).astype(object)
+
+
+def _whole_numbers(frame: pd.DataFrame, column: str, name: str) -> None:
+    """Whole numbers written as plain digits (no separators, no decimals), as int64."""
+    bad = [v for v in frame[column] if not _WHOLE.fullmatch(v)]
+    if bad:
+        raise ValueError(f"{name}: {column} must be a whole number of plain digits, not {bad[0]!r}")
+    frame[column] = frame[column].astype("int64")
+
+
+def _check_known(frame: pd.DataFrame, column: str, known: tuple[str, ...], name: str) -> None:
+    unknown = sorted(set(frame[column]) - set(known))
+    if unknown:
+        raise ValueError(f"{name}: unknown {column} {', '.join(unknown)} (known: {', '.join(known)})")
+
+
+def _check_periods(frame: pd.DataFrame, key: list[str], name: str) -> None:
+    """Each row's period runs forward, and no two rows of the same key are in force on the same day (a lookup finds
+    at most one)."""
+    for row in frame.itertuples(index=False):
+        if row.effective_to is not None and row.effective_to < row.effective_from:
+            raise ValueError(
+                f"{name}: a row of {dict(zip(key, (getattr(row, k) for k in key), strict=True))} ends before it starts"
+            )
+    for values, rows in frame.groupby(key, sort=False):
+        periods = sorted(zip(rows["effective_from"], rows["effective_to"], strict=True), key=lambda period: period[0])
+        for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+            if end is None or end >= start:
+                raise ValueError(f"{name}: two rows of {dict(zip(key, values, strict=True))} are in force on {start}")
+
+
+@cache
+def premium_rates() -> pd.DataFrame:
+    """One row per programme (component), segment and period: the monthly premium per worker in whole rupiah
+    (`monthly_rupiah`), its basis and source. BPU at the lowest income bracket: JKK Rp10,000 + JKM Rp6,800."""
+    name = "premium_rates.csv"
+    frame = _read(name)
+    _check_known(frame, "component", PROGRAMMES, name)
+    _iso_dates(frame, "effective_from", name)
+    _iso_dates(frame, "effective_to", name, optional=True)
+    _whole_numbers(frame, "monthly_rupiah", name)
+    _check_periods(frame, ["component", "segment"], name)
+    return frame
+
+
+@cache
+def premium_discounts() -> pd.DataFrame:
+    """One row per programme (component), segment and period of a discount: `discount_pct` (whole percent) off the
+    premium, except where the premium is paid by a funding source listed in `not_for_funding` (comma-separated).
+    PP 50/2025: 50% off BPU JKK and JKM from April to December 2026, not for APBN, APBD or APBDES payers."""
+    name = "premium_discounts.csv"
+    frame = _read(name)
+    _check_known(frame, "component", PROGRAMMES, name)
+    _iso_dates(frame, "effective_from", name)
+    _iso_dates(frame, "effective_to", name, optional=True)
+    _whole_numbers(frame, "discount_pct", name)
+    if (frame["discount_pct"] > 100).any():
+        raise ValueError(f"{name}: discount_pct above 100")
+    _check_periods(frame, ["component", "segment"], name)
+    return frame
+
+
+@cache
+def budget_premiums() -> pd.DataFrame:
+    """One row per regency and period: what the regency's budget pays a month per budget-funded worker
+    (`monthly_rupiah_per_worker`, whole rupiah) where a public report says so, with what the figure is and its
+    source. The CSV gives each figure's first day; `effective_to` is derived: the day before the regency's next
+    figure, empty while it is in force. Elsewhere the BPU schedule is the planning premium."""
+    import pandas as pd
+
+    name = "budget_premiums.csv"
+    frame = _read(name)
+    _check_known(frame, "regency_code", tuple(_read("regencies.csv")["code"]), name)
+    _iso_dates(frame, "effective_from", name)
+    _whole_numbers(frame, "monthly_rupiah_per_worker", name)
+    starts: dict[str, list[date]] = {}
+    for code, start in zip(frame["regency_code"], frame["effective_from"], strict=True):
+        starts.setdefault(code, []).append(start)
+    following = [
+        min((s for s in starts[code] if s > start), default=None)
+        for code, start in zip(frame["regency_code"], frame["effective_from"], strict=True)
+    ]
+    ends = [None if f is None else f - timedelta(days=1) for f in following]
+    frame.insert(frame.columns.get_loc("effective_from") + 1, "effective_to", pd.Series(ends, dtype=object))
+    _check_periods(frame, ["regency_code"], name)
+    return frame
+
+
+@cache
+def benefit_amounts() -> pd.DataFrame:
+    """One row per programme, benefit and period: the benefit amount in force in whole rupiah (`amount_rupiah`) and
+    its source. JKM death benefit: Rp20 M lump sum + Rp12 M periodic + Rp10 M funeral = Rp42 M (PP 82/2019)."""
+    name = "benefit_amounts.csv"
+    frame = _read(name)
+    _check_known(frame, "programme", PROGRAMMES, name)
+    _iso_dates(frame, "effective_from", name)
+    _iso_dates(frame, "effective_to", name, optional=True)
+    _whole_numbers(frame, "amount_rupiah", name)
+    _check_periods(frame, ["programme", "benefit"], name)
+    return frame
+
+
 def known_branch_codes() -> frozenset[str]:
     return frozenset(branch_registry()["branch_code"])
 
@@ -210,4 +333,8 @@ REFERENCE_TABLES = {
     "branch_service_areas": branch_service_areas,
     "worker_bases": worker_bases,
     "targets": targets,
+    "premium_rates": premium_rates,
+    "premium_discounts": premium_discounts,
+    "budget_premiums": budget_premiums,
+    "benefit_amounts": benefit_amounts,
 }
