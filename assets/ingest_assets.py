@@ -90,6 +90,13 @@ INGEST_SPECS = [
         skippable=True,  # materialised only when a file of the branch was accepted
     ),
     _lake_table_spec(
+        lake.CLAIM_PAYMENTS,
+        "Accepted benefit payments per branch and month (the claims feed), pseudonymised with the same key as "
+        "membership: payee as participant key, programme, benefit, segment, funding source, category, regency and "
+        "amount. No claim number, NIK or date of a single payment.",
+        skippable=True,  # materialised only when a claims file of the branch was accepted
+    ),
+    _lake_table_spec(
         lake.EXTRACT_FILES,
         "Ingest log: one row per delivered file with its hash, counts and outcome.",
         skippable=True,  # materialised per branch as the run goes (below), not once for the run's range
@@ -312,16 +319,18 @@ def _materializations(branch: str, files: list[dict], rule_counts: Counter[str])
         "files_rejected": sum(f["outcome"] == "rejected" for f in files),
         "files_duplicate": sum(f["outcome"] == "duplicate" for f in files),
     }
-    if accepted:  # a new snapshot counts; duplicates, resends superseded and rejections change nothing
-        yield AssetMaterialization(
-            SNAPSHOTS,
-            partition=branch,
-            metadata={
-                **summary,
-                "rows_accepted": sum(f["rows_accepted"] or 0 for f in accepted),
-                "snapshot_dates": ", ".join(sorted({str(f["snapshot_date"]) for f in accepted})),
-            },
-        )
+    # A new snapshot (a month of claims) counts; duplicates, resends superseded and rejections change nothing.
+    for table, feed, dates in ((SNAPSHOTS, "membership", "snapshot_dates"), (lake.CLAIM_PAYMENTS, "claims", "months")):
+        if of_feed := [f for f in accepted if (f.get("feed") or "membership") == feed]:
+            yield AssetMaterialization(
+                table,
+                partition=branch,
+                metadata={
+                    **summary,
+                    "rows_accepted": sum(f["rows_accepted"] or 0 for f in of_feed),
+                    dates: ", ".join(sorted({str(f["snapshot_date"]) for f in of_feed})),
+                },
+            )
     yield AssetMaterialization(
         lake.EXTRACT_FILES,
         partition=branch,

@@ -14,7 +14,7 @@ from dagster import AssetSelection, HookDefinition, define_asset_job
 INGEST_BRANCH_JOB = "ingest_branch_job"
 MISNAMED_FILES_JOB = "misnamed_files_job"
 REFRESH_WAREHOUSE_JOB = "refresh_warehouse_job"
-BRANCH_INGEST_KEYS = ("participant_snapshots", "extract_files", "row_issues")
+BRANCH_INGEST_KEYS = ("participant_snapshots", "claim_payments", "extract_files", "row_issues")
 INGEST_ASSET_KEYS = (*BRANCH_INGEST_KEYS, "misnamed_extract_files")  # what a refresh publishes from ingest
 INGEST = AssetSelection.assets(*BRANCH_INGEST_KEYS)
 LANDING = AssetSelection.groups("landing")

@@ -4,7 +4,7 @@
 with accepted_snapshots as (
     select branch_code, max(snapshot_date) as current_snapshot_date
     from stg_extract_files
-    where outcome = 'accepted' and snapshot_date <= getvariable('as_of_date')
+    where feed = 'membership' and outcome = 'accepted' and snapshot_date <= getvariable('as_of_date')
     group by branch_code
 )
 

@@ -67,7 +67,7 @@ deliveries as (
     -- lake.current_delivery chooses it).
     select branch_code, snapshot_date, file_name, file_hash, received_at, archived_as, rows_read, rows_accepted
     from stg_extract_files
-    where outcome = 'accepted'
+    where feed = 'membership' and outcome = 'accepted'
     qualify row_number() over (
         partition by branch_code, snapshot_date
         order by resend desc, processed_at desc, file_name

@@ -16,13 +16,14 @@ from ucj_pipeline.runtime.paths import SQL_MODELS_DIR
 MEMBERSHIP = membership()
 
 
-def test_the_membership_feed_names_its_lake_table_its_staging_models_and_its_published_contract():
-    assert feeds() == (MEMBERSHIP,)
-    assert MEMBERSHIP.lake_table == lake.PARTICIPANT_SNAPSHOTS
-    for model in MEMBERSHIP.staging_models:
-        assert f"from {MEMBERSHIP.lake_table}" in (SQL_MODELS_DIR / "staging" / f"{model}.sql").read_text()
-    assert (SQL_MODELS_DIR.parent / MEMBERSHIP.contract_doc).is_file()
-    assert MEMBERSHIP.duplicate_rule in MEMBERSHIP.rules and set(MEMBERSHIP.not_stored) <= set(MEMBERSHIP.warnings)
+def test_each_feed_names_its_lake_table_its_staging_models_and_its_published_contract():
+    assert [f.name for f in feeds()] == ["membership", "claims"]
+    assert [f.lake_table for f in feeds()] == [lake.PARTICIPANT_SNAPSHOTS, lake.CLAIM_PAYMENTS]
+    for feed in feeds():
+        for model in feed.staging_models:
+            assert f"from {feed.lake_table}" in (SQL_MODELS_DIR / "staging" / f"{model}.sql").read_text()
+        assert (SQL_MODELS_DIR.parent / feed.contract_doc).is_file()
+        assert feed.duplicate_rule in feed.rules and set(feed.not_stored) <= set(feed.warnings)
 
 
 def test_the_path_judges_by_the_feed_it_is_given_not_by_membership_constants(tmp_path):

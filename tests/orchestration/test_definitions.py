@@ -15,8 +15,8 @@ defs = build_definitions()
 EXPECTED_ASSETS = {
     "region_codes", "branch_registry", "branch_service_areas", "worker_bases", "targets",
     "premium_rates", "premium_discounts", "budget_premiums", "benefit_amounts",
-    "participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files",
-    "stg_participant_snapshots", "stg_extract_files", "stg_row_issues", "stg_regions", "stg_branches",
+    "participant_snapshots", "claim_payments", "extract_files", "row_issues", "misnamed_extract_files",
+    "stg_participant_snapshots", "stg_claim_payments", "stg_extract_files", "stg_row_issues", "stg_regions", "stg_branches",
     "stg_branch_regencies", "stg_worker_bases", "stg_targets",
     "stg_premium_rates", "stg_premium_discounts", "stg_budget_premiums", "stg_benefit_amounts",
     "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_covered_worker_counts",
@@ -96,7 +96,7 @@ def test_refreshes_come_from_one_job_not_from_partial_automation():
     assert all(graph.get(key).automation_condition is None for key in graph.get_all_asset_keys())
     refresh = defs.resolve_job_def("refresh_warehouse_job")
     assert {k.to_user_string() for k in refresh.asset_layer.executable_asset_keys} == EXPECTED_ASSETS - {
-        "participant_snapshots", "extract_files", "row_issues", "misnamed_extract_files"
+        "participant_snapshots", "claim_payments", "extract_files", "row_issues", "misnamed_extract_files"
     }  # fmt: skip
     for job in ("ingest_branch_job", "misnamed_files_job", "refresh_warehouse_job"):
         assert defs.resolve_job_def(job).executor_def.name == "in_process", job

@@ -12,8 +12,9 @@ import pandera.polars as pa
 import polars as pl
 
 from ucj_pipeline.contract import nik as nik_rules
+from ucj_pipeline.contract.pseudonymise import participant_key_sql
 from ucj_pipeline.contract.reference_data import RegionIndex
-from ucj_pipeline.contract.row_preparation import DATE_FORMATS, PREPARED_COLUMNS, PROGRAMS
+from ucj_pipeline.contract.row_preparation import DATE_FORMATS, PREPARED_COLUMNS, PROGRAMS, stored_sql
 from ucj_pipeline.contract.row_rules import (
     FUNDING_SOURCES,
     SEGMENTS,
@@ -294,3 +295,29 @@ def claims_row_rules(amounts: list[tuple[str, date, date | None, int]]):
         valid_columns=("nik", "claim_number", "benefit", "payment_date"),
         warnings=lambda valid: death_benefit_warnings(valid, amounts),
     )
+
+
+LAKE_TABLE = "claim_payments"
+# Stored claim column -> its SQL over `accepted_rows`. The payee is the pseudonymised participant key (the same key
+# as membership: a payment links to its participant); no claim number, no NIK, no date of the payment or of the
+# event is stored: the month, the regency and the amount are what the published figures need.
+CLAIM_COLUMNS = {
+    "branch_code": "$branch_code",
+    "payment_month": "$snapshot_date",
+    "participant_key": participant_key_sql("nik"),
+    "programme": "programme",
+    "benefit": "benefit",
+    "segment": "segment",
+    "funding_source": "funding_source",
+    "category": "category",
+    "regency_code": "substr(region_code, 1, 5)",
+    "amount_rupiah": "amount",
+    "source_file_hash": "$file_hash",
+    "stored_snapshot_id": "$stored_snapshot_id",
+    "source_row": "source_row",
+}
+
+
+def claim_sql(columns: list[tuple[str, str]]) -> str:
+    """The query writing a branch's accepted payments of a month (`row_preparation.stored_sql`)."""
+    return stored_sql(CLAIM_COLUMNS, columns)

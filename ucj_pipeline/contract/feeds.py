@@ -46,9 +46,11 @@ class Feed:
     duplicate_key: str
     duplicate_keeps_first: str
     duplicate_rule: str
+    empty_allowed: bool  # a header and no rows is a valid file (claims: a month without payments)
     not_stored: Mapping[str, str]  # warning rule -> stored column left empty on a row it flags (a personal value)
     stored_sql: Callable[[list[tuple[str, str]]], str]  # the accepted rows as the lake table stores them
     lake_table: str  # where accepted rows go (`ingest.lake`), read by the staging models below
+    period_column: str  # the lake table's column for the delivery's date (snapshot date; payment month)
     staging_models: tuple[str, ...]
 
     @property
@@ -80,13 +82,67 @@ def membership() -> Feed:
         duplicate_key="nik",
         duplicate_keeps_first=row_rules.DUPLICATE_NIK_KEEPS_FIRST,
         duplicate_rule="duplicate_nik",
+        empty_allowed=False,
         not_stored=row_rules.NOT_STORED,
         stored_sql=row_preparation.participant_sql,
         lake_table="participant_snapshots",
+        period_column="snapshot_date",
         staging_models=("stg_participant_snapshots",),
+    )
+
+
+def _day(value) -> date | None:
+    """A reference date as a `date` (empty: open-ended)."""
+    if value is None or value != value or value == "":  # None, NaN/NaT, empty text
+        return None
+    return value.date() if hasattr(value, "date") and callable(value.date) else date.fromisoformat(str(value)[:10])
+
+
+@cache
+def claims() -> Feed:
+    """Branch claims extracts: every benefit payment of one branch in one month (claims-extract.md)."""
+    from ucj_pipeline.contract import claims as contract
+    from ucj_pipeline.contract.file_names import parse_claims_name
+    from ucj_pipeline.contract.reference_data import benefit_amounts
+
+    amounts = [
+        (r["benefit"], _day(r["effective_from"]), _day(r["effective_to"]), int(r["amount_rupiah"]))
+        for r in benefit_amounts().to_dict("records")
+        if r["programme"] == "JKM"
+    ]
+    return Feed(
+        name="claims",
+        contract_doc="docs/claims-extract.md",
+        parse_name=parse_claims_name,
+        required_columns=contract.REQUIRED_COLUMNS,
+        optional_columns=contract.OPTIONAL_COLUMNS,
+        excel_date_columns=contract.EXCEL_DATE_COLUMNS,
+        prepare_sql=contract.PREPARE_SQL,
+        prepare_params=contract.prepare_params,
+        row_schema=contract.build_claims_schema,
+        rules=contract.RULES,
+        warnings=contract.WARNINGS,
+        row_rules=contract.claims_row_rules(amounts),
+        duplicate_key=contract.DUPLICATE_KEY,
+        duplicate_keeps_first="",
+        duplicate_rule="duplicate_payment",
+        empty_allowed=True,
+        not_stored={},
+        stored_sql=contract.claim_sql,
+        lake_table=contract.LAKE_TABLE,
+        period_column="payment_month",
+        staging_models=("stg_claim_payments",),
     )
 
 
 @cache
 def feeds() -> tuple[Feed, ...]:
-    return (membership(),)
+    return (membership(), claims())
+
+
+def feed_named(name: str) -> Feed:
+    """The feed an `ExtractFile` names (`ExtractFile.feed`)."""
+    for feed in feeds():
+        if feed.name == name:
+            return feed
+    raise KeyError(f"no feed {name!r}")

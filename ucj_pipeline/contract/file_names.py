@@ -102,3 +102,12 @@ def parse_claims_name(name: str, known_branches: frozenset[str], today: date) ->
         file_format=FORMATS[match["ext"]],
         feed="claims",
     )
+
+
+def parse_delivery_name(name: str, known_branches: frozenset[str], today: date) -> ExtractFile:
+    """A landed name, parsed by the contract of the feed it names: `_KLAIM_` names are the claims feed's
+    (claims-extract.md), every other name the membership feed's (branch-extract.md), whose rules reject it when it
+    is neither."""
+    if "_KLAIM_" in name:
+        return parse_claims_name(name, known_branches, today)
+    return parse_extract_name(name, known_branches, today)

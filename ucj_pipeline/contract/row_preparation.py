@@ -114,13 +114,19 @@ PARTICIPANT_COLUMNS = {
 }
 
 
-def participant_sql(columns: list[tuple[str, str]]) -> str:
-    """The query writing a snapshot: every contract column, in the contract's order and type, in file order."""
-    underived = [name for name, _ in columns if name not in PARTICIPANT_COLUMNS]
-    unstored = set(PARTICIPANT_COLUMNS) - {name for name, _ in columns}
+def stored_sql(derived: dict[str, str], columns: list[tuple[str, str]]) -> str:
+    """The query writing a feed's accepted rows: every column the contract stores (`columns`: name and type, from
+    schema.yml), in its order and type, each from its SQL in `derived`, in file order."""
+    underived = [name for name, _ in columns if name not in derived]
+    unstored = set(derived) - {name for name, _ in columns}
     if underived or unstored:
         raise ValueError(
             f"ingest derives {sorted(unstored)} that the contract does not store, and not {underived} that it does"
         )
-    select = ",\n    ".join(f"CAST({PARTICIPANT_COLUMNS[name]} AS {kind}) AS {name}" for name, kind in columns)
+    select = ",\n    ".join(f"CAST({derived[name]} AS {kind}) AS {name}" for name, kind in columns)
     return f"SELECT\n    {select}\nFROM accepted_rows"
+
+
+def participant_sql(columns: list[tuple[str, str]]) -> str:
+    """The query writing a membership snapshot (`stored_sql` of PARTICIPANT_COLUMNS)."""
+    return stored_sql(PARTICIPANT_COLUMNS, columns)

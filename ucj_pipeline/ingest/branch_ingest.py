@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ucj_pipeline.contract.feeds import Feed, membership
-from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
+from ucj_pipeline.contract.feeds import Feed, feed_named, membership
+from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_delivery_name
 from ucj_pipeline.contract.file_rules import file_rule
 from ucj_pipeline.contract.reference_data import RegionIndex
 from ucj_pipeline.ingest import lake
@@ -151,8 +151,8 @@ def _log_row(name: str, file_hash: str | None, received_at: datetime | None, **f
 def _judge_and_store(
     landed: Delivery, copy: ArchivedCopy, extract: ExtractFile, settings: IngestSettings, base: dict, log: IngestLog
 ) -> FileOutcome:
-    paths = settings.paths
-    current = log.current_delivery(extract.branch_code, extract.snapshot_date)
+    paths, feed = settings.paths, feed_named(extract.feed)
+    current = log.current_delivery(extract.branch_code, extract.snapshot_date, extract.feed)
     if current is not None and current.file_hash == copy.file_hash:
         reason = f"the same bytes as {current.file_name}, which counts for {extract.snapshot_date}; processed once"
         return FileOutcome(
@@ -167,13 +167,13 @@ def _judge_and_store(
             f"(snapshot {other['snapshot_date']}); a branch's delivery cannot be another branch's file (sent under the "
             f"wrong name?); {extract.branch_code}'s previous snapshot keeps counting",
         )
-        return _store(Judgement(None, rejection), copy, extract, current, settings, base)
+        return _store(Judgement(None, rejection), copy, extract, current, settings, base, feed)
     with judge_file(
-        copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp, copy.scanned
+        copy.path, extract, settings.regions, settings.quarantine_threshold, paths.tmp, copy.scanned, feed
     ) as judgement:
         if not landed.still_landed(copy):  # the writer was not done: judge the finished file later, write nothing
             raise FileStillBeingWritten(f"{extract.name}: changed while it was read (still being written?)")
-        return _store(judgement, copy, extract, current, settings, base)
+        return _store(judgement, copy, extract, current, settings, base, feed)
 
 
 def _accepted_for_another_branch(paths: UcjPaths, file_hash: str, branch_code: str) -> dict | None:
@@ -194,6 +194,7 @@ def _store(
     current: lake.CurrentDelivery | None,
     settings: IngestSettings,
     base: dict,
+    feed: Feed,
 ) -> FileOutcome:
     paths, rows = settings.paths, judgement.rows
     if rows is not None:
@@ -218,7 +219,9 @@ def _store(
         row.update(
             outcome="accepted",
             rows_accepted=rows.write_snapshot(
-                lake.snapshot_path(paths.lake, extract.branch_code, extract.snapshot_date),
+                lake.snapshot_path(
+                    paths.lake, extract.branch_code, extract.snapshot_date, feed.lake_table, feed.period_column
+                ),
                 extract.branch_code,
                 extract.snapshot_date,
                 copy.file_hash,
@@ -246,6 +249,7 @@ def ingest_file(
         return FileOutcome(logged)
     base = dict(
         branch_code=extract.branch_code,
+        feed=extract.feed,
         snapshot_date=extract.snapshot_date,
         resend=extract.resend,
         file_format=extract.file_format,
@@ -300,7 +304,7 @@ def _conflicts(found: list[tuple[ExtractFile, Delivery]]) -> dict[str, list[str]
     """Files delivered together for the same branch, date and resend in different formats: name -> the others."""
     groups: dict[tuple, list[str]] = defaultdict(list)
     for extract, _ in found:
-        groups[extract.sort_key].append(extract.name)
+        groups[extract.feed, extract.sort_key].append(extract.name)
     return {n: [o for o in names if o != n] for names in groups.values() if len(names) > 1 for n in names}
 
 
@@ -312,7 +316,7 @@ def ingest_branch(
     found = []
     for path in files:
         try:
-            extract = parse_extract_name(path.name, known_branches, today)
+            extract = parse_delivery_name(path.name, known_branches, today)
         except ExtractRejected:
             continue  # left for reject_unusable_entries, which logs it
         if extract.branch_code == branch_code:
@@ -340,6 +344,7 @@ def ingest_deliveries(
             )
             fields = dict(
                 branch_code=extract.branch_code,
+                feed=extract.feed,
                 snapshot_date=extract.snapshot_date,
                 resend=extract.resend,
                 file_format=extract.file_format,
@@ -367,7 +372,7 @@ def reject_unusable_entries(
             rows.append(_reject_entry(path, settings, "not_a_regular_file", reason, log).log_row)
             continue
         try:
-            parse_extract_name(path.name, known_branches, today)
+            parse_delivery_name(path.name, known_branches, today)
             continue  # a good name: its branch's ingest takes it
         except ExtractRejected as rejection:
             reason = f"{printable_name(path.name)}: rejected by rule '{rejection.rule}': {rejection.detail}"

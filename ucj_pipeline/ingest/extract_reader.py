@@ -360,7 +360,8 @@ def _loaded(
     con.execute(f"DROP VIEW {RAW_ROWS}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {MISALIGNED_ROWS} ({SOURCE_ROW} BIGINT, fields BIGINT)")
     misaligned = con.execute(f"SELECT count(*) FROM {MISALIGNED_ROWS}").fetchall()[0][0]
-    if not con.execute(f"SELECT count(*) FROM {LOADED_TABLE}").fetchall()[0][0] and not misaligned:
+    empty = not con.execute(f"SELECT count(*) FROM {LOADED_TABLE}").fetchall()[0][0] and not misaligned
+    if empty and not load.feed.empty_allowed:
         raise ExtractRejected(load.name, "no_data_rows", "the file has a header but no data rows")
     expression, join = source_row
     con.execute(

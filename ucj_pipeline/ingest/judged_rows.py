@@ -171,10 +171,10 @@ def _decide_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
         CREATE TABLE duplicates AS
         SELECT {SOURCE_ROW} FROM valid_rows
         QUALIFY row_number() OVER (
-            PARTITION BY {feed.duplicate_key} ORDER BY {feed.duplicate_keeps_first}, {SOURCE_ROW}
+            PARTITION BY {feed.duplicate_key} ORDER BY {", ".join(filter(None, [feed.duplicate_keeps_first, SOURCE_ROW]))}
         ) > 1;
         CREATE TABLE accepted_keys AS
-        SELECT {SOURCE_ROW}, {feed.duplicate_key} FROM valid_rows ANTI JOIN duplicates USING ({SOURCE_ROW});
+        SELECT {SOURCE_ROW}, nik FROM valid_rows ANTI JOIN duplicates USING ({SOURCE_ROW});
         CREATE VIEW accepted_rows AS
         SELECT * {f"REPLACE ({not_stored})" if not_stored else ""} FROM {PREPARED} JOIN accepted_keys USING ({SOURCE_ROW});
         CREATE VIEW accepted_warnings AS SELECT * FROM nik_warnings SEMI JOIN accepted_keys USING ({SOURCE_ROW});

@@ -41,13 +41,14 @@ if TYPE_CHECKING:  # DuckDB, pandas and polars load only where they are used
 PARTICIPANT_SNAPSHOTS = "participant_snapshots"
 EXTRACT_FILES = "extract_files"
 ROW_ISSUES = "row_issues"
+CLAIM_PAYMENTS = "claim_payments"  # the claims feed's accepted payments, pseudonymised (contract/claims.py)
 REFERENCE = "reference"
 MODELS = "models"
 KEY_COLUMN = "participant_key"  # participant_snapshots' pseudonymised NIK
 HISTORY = "history"  # kept across runs and rebuilds of the published file: never deleted by the pipeline
 
 # The tables ingest and the reference assets write; their columns, order and types are the column contract's.
-LAKE_TABLES = (PARTICIPANT_SNAPSHOTS, EXTRACT_FILES, ROW_ISSUES, *REFERENCE_TABLES)
+LAKE_TABLES = (PARTICIPANT_SNAPSHOTS, CLAIM_PAYMENTS, EXTRACT_FILES, ROW_ISSUES, *REFERENCE_TABLES)
 # Assets that write into a lake table, where it is not the table's own asset alone: what reads the table depends
 # on each of them.
 WRITERS: dict[str, tuple[str, ...]] = {EXTRACT_FILES: (EXTRACT_FILES, "misnamed_extract_files")}
@@ -66,14 +67,12 @@ def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: Path, schema: pa.Sch
     return path
 
 
-def snapshot_path(lake: Path, branch_code: str, snapshot_date) -> Path:
-    return (
-        lake
-        / PARTICIPANT_SNAPSHOTS
-        / f"branch_code={branch_code}"
-        / f"snapshot_date={snapshot_date}"
-        / ("snapshot.parquet")
-    )
+def snapshot_path(
+    lake: Path, branch_code: str, snapshot_date, table: str = PARTICIPANT_SNAPSHOTS, period: str = "snapshot_date"
+) -> Path:
+    """Where a branch's accepted delivery for a date (claims: `payment_month`, its first day) is stored, in its
+    feed's lake table; a resend replaces the file."""
+    return lake / table / f"branch_code={branch_code}" / f"{period}={snapshot_date}" / "snapshot.parquet"
 
 
 def source_glob(lake: Path, table: str) -> str:
@@ -95,7 +94,16 @@ def table_sql(lake: Path, name: str) -> str:
         key = f"CAST({KEY_COLUMN} AS VARCHAR)"
         number = f"CASE WHEN length({key}) = 64 THEN {key_from_hex_sql(key)} ELSE CAST({key} AS {KEY_TYPE}) END"
         return f"(SELECT * REPLACE ({number} AS {KEY_COLUMN}) FROM {files})"
+    if name == EXTRACT_FILES:
+        return with_every_column(name, files)
     return files
+
+
+def with_every_column(table: str, files_sql: str) -> str:
+    """The rows of `files_sql` with every column the contract declares for the lake table, in its order: a column
+    added since older files were written (`feed` of the ingest log) reads as empty in them."""
+    typed = ", ".join(f"NULL::{kind} AS {name}" for name, kind in contract().typed_columns(table))
+    return f"(SELECT {typed} WHERE false UNION ALL BY NAME SELECT * FROM {files_sql})"
 
 
 def snapshot_files(lake: Path) -> list[Path]:
@@ -280,7 +288,9 @@ def _ingest_log(lake: Path, branch_code: str | None, where: str, params: dict, c
         return []
     with _log_reader_cursor() as con:
         return con.execute(
-            f"SELECT {columns} FROM read_parquet($files, hive_partitioning = false) WHERE {where}",
+            f"SELECT {columns} FROM "
+            f"{with_every_column(EXTRACT_FILES, 'read_parquet($files, hive_partitioning = false, union_by_name = true)')} "
+            f"WHERE {where}",
             {"files": files, **params},
         ).fetchall()
 
@@ -290,6 +300,9 @@ def _log_rows(lake: Path, branch_code: str | None, where: str, params: dict) -> 
     names = SCHEMAS[EXTRACT_FILES].names
     rows = _ingest_log(lake, branch_code, where, params, ", ".join(names))
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+MEMBERSHIP_FEED = "membership"  # the feed of log rows written before the log named it
 
 
 @dataclass(frozen=True)
@@ -316,12 +329,20 @@ class IngestLog:
         write_log_row(self.lake, row, row["file_hash"] or row["file_name"])
         self.rows.append(row)
 
-    def _rows(self, branch_code: str | None, **equal) -> list[dict]:
-        return [r for r in self.rows if r["branch_code"] == branch_code and all(r[k] == v for k, v in equal.items())]
+    def _rows(self, branch_code: str | None, feed: str | None = None, **equal) -> list[dict]:
+        """The rows of a branch (of one feed: rows logged before feeds were are membership's)."""
+        return [
+            r
+            for r in self.rows
+            if r["branch_code"] == branch_code
+            and (feed is None or (r.get("feed") or MEMBERSHIP_FEED) == feed)
+            and all(r[k] == v for k, v in equal.items())
+        ]
 
-    def current_delivery(self, branch_code: str, snapshot_date) -> CurrentDelivery | None:
-        """The accepted file that counts for a branch and snapshot date: the highest resend, then the latest."""
-        rows = self._rows(branch_code, outcome="accepted", snapshot_date=snapshot_date)
+    def current_delivery(self, branch_code: str, snapshot_date, feed: str = "membership") -> CurrentDelivery | None:
+        """The accepted file that counts for a branch, feed and snapshot date (claims: month): the highest resend,
+        then the latest."""
+        rows = self._rows(branch_code, feed, outcome="accepted", snapshot_date=snapshot_date)
         best = max(rows, key=lambda r: (r["resend"], r["processed_at"]), default=None)
         return None if best is None else CurrentDelivery(best["file_name"], best["file_hash"], best["resend"])
 
@@ -336,18 +357,21 @@ class IngestLog:
         rows = self._rows(branch_code, outcome="accepted", file_hash=file_hash)
         return min(rows, key=lambda r: r["processed_at"], default=None)
 
-    def latest_judged(self, branch_code: str) -> dict | None:
-        """The log row of the branch's most recent delivery that was accepted or rejected (duplicates and superseded
-        resends are neither): whether the branch is healthy."""
-        rows = [r for r in self._rows(branch_code) if r["outcome"] in ("accepted", "rejected")]
+    def latest_judged(self, branch_code: str, feed: str = "membership") -> dict | None:
+        """The log row of the branch's most recent delivery of a feed that was accepted or rejected (duplicates and
+        superseded resends are neither): whether the branch is healthy."""
+        rows = [r for r in self._rows(branch_code, feed) if r["outcome"] in ("accepted", "rejected")]
         return max(rows, key=lambda r: r["processed_at"], default=None)
 
-    def accepted_snapshot_dates(self, branch_code: str | None = ALL_BRANCHES) -> set:
-        """Snapshot dates of the accepted extracts (of one branch, or of every branch read)."""
+    def accepted_snapshot_dates(self, branch_code: str | None = ALL_BRANCHES, feed: str = "membership") -> set:
+        """Snapshot dates (claims: months) of the accepted deliveries of a feed (of one branch, or of every branch
+        read)."""
         return {
             r["snapshot_date"]
             for r in self.rows
-            if r["outcome"] == "accepted" and branch_code in (ALL_BRANCHES, r["branch_code"])
+            if r["outcome"] == "accepted"
+            and branch_code in (ALL_BRANCHES, r["branch_code"])
+            and (r.get("feed") or MEMBERSHIP_FEED) == feed
         }
 
 

@@ -16,8 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from ucj_pipeline.contract.feeds import Feed, membership
-from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_extract_name
+from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_delivery_name
 
 DONE_MARKER = ".done"
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")
@@ -143,7 +142,7 @@ def parse_cursor(cursor: str | None) -> dict[str, str]:
 def branch_of(name: str, known_branches: frozenset[str], today: date) -> str | None:
     """The branch whose delivery a landed name is, when the name passes the contract; None for a misnamed file."""
     try:
-        return parse_extract_name(name, known_branches, today).branch_code
+        return parse_delivery_name(name, known_branches, today).branch_code
     except ExtractRejected:
         return None
 
@@ -153,15 +152,14 @@ def parse_landed(
     branches: list[str],
     known_branches: frozenset[str],
     today: date,
-    feed: Feed | None = None,
 ) -> dict[str, list[tuple[ExtractFile, LandedFile]]]:
-    """The run's one parse of the names it listed: each of `branches`' deliveries of `feed`, its name parsed
-    (misnamed files are the misnamed files asset's; other branches' files wait for their own run)."""
-    feed = feed or membership()
+    """The run's one parse of the names it listed: each of `branches`' deliveries of every feed, its name parsed by
+    its feed's contract (misnamed files are the misnamed files asset's; other branches' files wait for their own
+    run)."""
     parsed: dict[str, list[tuple[ExtractFile, LandedFile]]] = {b: [] for b in branches}
     for landed in ready:
         try:
-            extract = feed.parse_name(landed.name, known_branches, today)
+            extract = parse_delivery_name(landed.name, known_branches, today)
         except ExtractRejected:
             continue
         if extract.branch_code in parsed:

@@ -1,6 +1,6 @@
 """`ucj check`: a branch's pre-flight. The contract's file and row rules on files anywhere, writing nothing.
 
-It runs the very code ingest runs (`contract.file_names.parse_extract_name`, `ingest.branch_ingest.judge_file`), so a file that passes
+It runs the very code ingest runs (`contract.file_names.parse_delivery_name`, `ingest.branch_ingest.judge_file`), so a file that passes
 here is accepted there (unless the branch registry or the threshold changed in between). The report says, per
 file, whether it would be accepted, how many rows would be quarantined by which rule and on which lines, or why
 it would be rejected. It never prints a value of a personal column.
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ucj_pipeline.contract.file_names import ExtractRejected, parse_extract_name
+from ucj_pipeline.contract.feeds import feed_named
+from ucj_pipeline.contract.file_names import ExtractRejected, parse_delivery_name
 from ucj_pipeline.contract.reference_data import RegionIndex, known_branch_codes
 from ucj_pipeline.ingest.archive import entry_kind, printable_name
 from ucj_pipeline.ingest.branch_ingest import judge_file
@@ -47,10 +48,10 @@ def check_file(path: Path, threshold: float, today: date, regions: RegionIndex, 
     if not stat.S_ISREG(mode):
         return FileReport(name, False, f"{name}: REJECTED (not_a_regular_file): {entry_kind(mode)}")
     try:
-        extract = parse_extract_name(path.name, known, today)
+        extract = parse_delivery_name(path.name, known, today)
     except ExtractRejected as rejection:
         return FileReport(name, False, f"{name}: REJECTED ({rejection.rule}): {rejection.detail}")
-    with judge_file(path, extract, regions, threshold) as judgement:
+    with judge_file(path, extract, regions, threshold, feed=feed_named(extract.feed)) as judgement:
         rows = judgement.rows
         counts = (
             f"{rows.rows_read:,} rows read, {rows.rows_quarantined:,} would be quarantined "

@@ -47,7 +47,7 @@ from ucj_pipeline.runtime.sql_text import sql_string
 LAYERS = ("staging", "intermediate", "marts")
 DIRECTIVE = re.compile(r"^--\s*(materialized|publish|unique_key|changes_by|changes_marked_by):\s*(\S+)\s*$")
 # Lake tables the models may read: ingest output and reference data. Anything else must be a model.
-INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.EXTRACT_FILES, lake.ROW_ISSUES)
+INGEST_SOURCES = (lake.PARTICIPANT_SNAPSHOTS, lake.CLAIM_PAYMENTS, lake.EXTRACT_FILES, lake.ROW_ISSUES)
 REFERENCE_SOURCES = tuple(REFERENCE_TABLES)
 MATERIALIZATIONS = ("view", "table", "incremental", "history")
 SOURCES = INGEST_SOURCES + REFERENCE_SOURCES
