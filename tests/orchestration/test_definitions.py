@@ -40,6 +40,7 @@ EXPECTED_CHECKS = {
     "coverage_province:province_equals_sum_of_regencies", "coverage_national:national_equals_sum_of_provinces",
     "branch_status:branches_fresh", "figure_sources:figure_sources_equal_published_figures",
     "coverage_regency:regencies_within_worker_base",
+    "stg_claim_payments:claims_payees_are_participants",
     "ucj_warehouse:ge_coverage_regency", "ucj_warehouse:ge_coverage_province", "ucj_warehouse:ge_coverage_national",
     "ucj_warehouse:ge_target_tracking",
     "ucj_warehouse:ge_quality_ingest_log",

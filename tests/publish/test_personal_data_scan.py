@@ -1,4 +1,5 @@
-"""No personal value anywhere but the archive: planted NIKs, names and birth dates, delivered in files with
+"""No personal value anywhere but the archive: planted NIKs, names, birth dates and claims (claim numbers, payment
+dates), delivered in files with
 misaligned rows (an unquoted comma in a title shifts the birth date into JENIS_KELAMIN; with the empty last field left
 out the field count is still right, and only the row's content shows the shift; a left shift), a birth date and a NIK
 keyed into non-personal columns, and a whole file rejected for its misaligned rows, are looked for in every table of the
@@ -51,6 +52,27 @@ def _shifted_left(person: dict[str, str]) -> list[str]:
     return [person["NIK"], *[person[h] for h in HEADER[2:]], ""]
 
 
+CLAIMS_HEADER = ("NO_KLAIM", "NIK", "PROGRAM", "MANFAAT", "TGL_KEJADIAN", "TGL_BAYAR", "NOMINAL", "SEGMEN",
+                 "SUMBER_IURAN", "KATEGORI", "KODE_WILAYAH")  # fmt: skip
+
+
+def _payment(person: dict[str, str], i: int) -> dict[str, str]:
+    """A JKK care payment to a planted participant: its claim number and payment day are a single person's claim."""
+    return {
+        "NO_KLAIM": f"KLMPLANT/{i:04d}", "NIK": person["NIK"], "PROGRAM": "JKK", "MANFAAT": "PERAWATAN",
+        "TGL_KEJADIAN": f"2025-10-{1 + i:02d}", "TGL_BAYAR": f"2025-11-{1 + i:02d}", "NOMINAL": f"{i}.250.000",
+        "SEGMEN": "PU", "SUMBER_IURAN": "PEMBERI_KERJA", "KATEGORI": "", "KODE_WILAYAH": person["KODE_WILAYAH"],
+    }  # fmt: skip
+
+
+def _claims_csv(payments: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CLAIMS_HEADER)
+    writer.writeheader()
+    writer.writerows(payments)
+    return out.getvalue().encode()
+
+
 def test_planted_personal_values_appear_nowhere_but_the_archive(home):
     accepted = [_person(i) for i in range(1, 150)]
     shifted = [_person(i) for i in range(160, 162)]  # 7 of 156 rows quarantined: the file is accepted
@@ -63,12 +85,15 @@ def test_planted_personal_values_appear_nowhere_but_the_archive(home):
     right_and_left = [_shifted_right(same_count[0]), _shifted_right(same_count[1]), _shifted_left(same_count[2])]
     (landing / "PALOPO_20251130.csv").write_bytes(_csv([*accepted, *keyed_wrong], shifted, right_and_left))
     (landing / "SINJAI_20251130.csv").write_bytes(_csv(rejected, rejected_shifted))
+    payments = [_payment(person, i) for i, person in enumerate(accepted[:20], start=1)]
+    (landing / "PALOPO_KLAIM_202511.csv").write_bytes(_claims_csv(payments))
     result = run_ucj(home, "run", "--as-of", "2025-12-31", expect=3)
     printed = result.stdout + result.stderr
 
     everyone = [*accepted, *shifted, *same_count, *keyed_wrong, *rejected, *rejected_shifted]
     planted = {p["NIK"] for p in everyone} | {p["NAMA"] for p in everyone} | {p["TGL_LAHIR"] for p in everyone}
     planted |= {p["NAMA"].split()[1] for p in everyone}  # the surname alone, as a misaligned field would hold it
+    planted |= {p["NO_KLAIM"] for p in payments} | {p["TGL_BAYAR"] for p in payments}  # a single person's claim
     assert len(planted) > 250
 
     def assert_clean(text: str, where: str) -> None:
@@ -103,4 +128,9 @@ def test_planted_personal_values_appear_nowhere_but_the_archive(home):
         outcomes = dict(con.execute("SELECT file_name, outcome FROM quality.ingest_log").fetchall())
     assert rules["field_count"] == 2 + 10 and rules["misaligned_row"] == 3
     assert rules["segment_value"] == rules["category_format"] == 1
-    assert outcomes == {"PALOPO_20251130.csv": "accepted", "SINJAI_20251130.csv": "rejected"}
+    assert outcomes == {
+        "PALOPO_20251130.csv": "accepted",
+        "SINJAI_20251130.csv": "rejected",
+        "PALOPO_KLAIM_202511.csv": "accepted",
+    }
+    assert payments[0]["NO_KLAIM"].encode() in b"".join(p.read_bytes() for p in (home / "archive").rglob("*KLAIM*"))

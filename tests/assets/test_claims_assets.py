@@ -1,0 +1,36 @@
+"""A claims month through the asset graph in-process: ingested beside membership, materialised as claim_payments
+of the branch's partition, staged, and checked (a payee never seen as a participant is a warning, not a block)."""
+
+from dagster import AssetKey, DagsterEventType
+
+from tests.assets.test_pipeline_assets import check_results, run_pipeline  # noqa: F401 (the fixture)
+from tests.factories import make_nik, row, write_extract
+from tests.ingest.test_claims_ingest import HEIRS, claims_bytes, death, three_fishermen
+
+
+def test_a_claims_month_is_materialised_staged_and_its_unknown_payee_warned(run_pipeline):  # noqa: F811
+    write_extract(run_pipeline.landing, "LUWUTIMUR_20250331.csv", [row(NIK=n, KODE_WILAYAH="73.24") for n in HEIRS])
+    stranger = make_nik(region="7324", serial=999)
+    rows = three_fishermen() + [death(stranger, 99, "PERAWATAN", "2.500.000") | {"PROGRAM": "JKK"}]
+    (run_pipeline.landing / "LUWUTIMUR_KLAIM_202503.csv").write_bytes(claims_bytes(rows))
+    con = run_pipeline(["LUWUTIMUR"], "2025-03-31")
+    ingest = run_pipeline.ingests["LUWUTIMUR"]
+    materialized = {e.asset_key for e in ingest.get_asset_materialization_events()}
+    assert {AssetKey("claim_payments"), AssetKey("participant_snapshots")} <= materialized
+    staged = [
+        e
+        for e in run_pipeline.refresh.get_asset_materialization_events()
+        if e.asset_key == AssetKey("stg_claim_payments")
+    ]
+    assert staged
+    passed, metadata, _ = check_results(run_pipeline.refresh, run_pipeline.instance)["claims_payees_are_participants"]
+    assert not passed and "LUWUTIMUR" in metadata["details"].value and "2500000" in metadata["details"].value
+    severities = {
+        e.dagster_event.event_specific_data.check_name: e.dagster_event.event_specific_data.severity.value
+        for e in run_pipeline.instance.all_logs(
+            run_pipeline.refresh.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+    }
+    assert severities["claims_payees_are_participants"] == "WARN"
+    log = con.execute("SELECT feed, outcome FROM quality.ingest_log ORDER BY file_name").fetchall()
+    assert log == [("membership", "accepted"), ("claims", "accepted")]
