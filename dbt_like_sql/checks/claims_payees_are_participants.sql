@@ -8,7 +8,7 @@ select
     c.payment_month,
     count(*) as payments,
     count(distinct c.participant_key) as payees,
-    sum(c.amount_rupiah)::hugeint as amount_rupiah
+    sum(c.amount_rupiah)::decimal(18, 0) as amount_rupiah
 from stg_claim_payments as c
 where not exists (
     select 1

@@ -58,9 +58,9 @@ select
     n.monthly_rupiah::bigint as monthly_premium_rupiah,
     n.basis as premium_basis,
     n.source as premium_source,
-    (t.gap_workers::hugeint * n.monthly_rupiah * 12)::hugeint as yearly_cost_full_gap_rupiah,
+    (t.gap_workers::hugeint * n.monthly_rupiah * 12)::decimal(18, 0) as yearly_cost_full_gap_rupiah,
     coalesce(c.path_months, 0)::bigint as path_months,
-    coalesce((t.gap_workers::hugeint * c.weighted_premium * 2 + c.path_months) // (2 * c.path_months), 0)::hugeint
+    coalesce((t.gap_workers::hugeint * c.weighted_premium * 2 + c.path_months) // (2 * c.path_months), 0)::decimal(18, 0)
         as path_cost_rupiah
 from targets as t
 left join premium_now as n on n.target_id = t.target_id

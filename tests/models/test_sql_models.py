@@ -36,7 +36,7 @@ def test_the_bi_interface_tables_are_published():
         "marts.coverage_regency", "marts.coverage_province", "marts.coverage_national", "reference.regions",
         "reference.branches", "reference.worker_base", "quality.ingest_log", "quality.quarantine",
         "reference.premium_rates", "reference.premium_discounts", "reference.budget_premiums",
-        "reference.benefit_amounts", "marts.target_cost",
+        "reference.benefit_amounts", "marts.target_cost", "marts.budget_funded_workers",
     } <= published  # fmt: skip
 
 
