@@ -2,6 +2,7 @@
 -- must add up (benefits need not: a payment's category may be one with no funded worker left). Returns the
 -- regencies where they do not.
 -- check: budget_funded_workers
+-- blocking: true
 select a.regency_code, a.budget_funded_workers, c.workers, a.premium_12_months_rupiah, c.premium
 from budget_funded_workers as a
 inner join (

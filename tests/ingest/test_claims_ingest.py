@@ -134,3 +134,12 @@ def test_ucj_check_judges_a_claims_file_by_the_claims_contract(tmp_path):
     first, second = check_files([good, bad], 0.05, TODAY)
     assert first.accepted, first
     assert not second.accepted and "amount_format: 1 row(s) (rows 2)" in second.text
+
+
+def test_two_branches_empty_months_are_each_their_own_not_a_copy(settings):
+    """An empty month's file is the header alone: the same bytes for every branch, and no copy of another's."""
+    empty = claims_bytes([])
+    for branch in ("LUWUTIMUR", "PALOPO"):
+        (settings.paths.landing / f"{branch}_KLAIM_202502.csv").write_bytes(empty)
+        [outcome] = ingest(settings, branch)
+        assert (outcome.log_row["outcome"], outcome.log_row["rows_read"]) == ("accepted", 0), branch

@@ -20,7 +20,8 @@ EXPECTED_ASSETS = {
     "stg_branch_regencies", "stg_worker_bases", "stg_targets",
     "stg_premium_rates", "stg_premium_discounts", "stg_budget_premiums", "stg_benefit_amounts",
     "int_branch_snapshot_status", "int_current_participants", "int_covered_workers", "int_covered_worker_counts",
-    "int_regency_branches", "int_target_regions",
+    "int_regency_branches", "int_target_regions", "int_budget_premium_months", "target_cost", "budget_funded_workers",
+    "int_claims_branch_months", "benefits_paid", "benefits_year",
     "coverage_regency", "coverage_province", "coverage_national", "branch_status", "coverage_breakdown",
     "coverage_history", "figure_sources", "village_programme", "target_history", "target_tracking",
     "reference_regions", "reference_branches", "reference_worker_base", "reference_targets",
@@ -41,8 +42,13 @@ EXPECTED_CHECKS = {
     "branch_status:branches_fresh", "figure_sources:figure_sources_equal_published_figures",
     "coverage_regency:regencies_within_worker_base",
     "stg_claim_payments:claims_payees_are_participants",
+    "benefits_paid:benefits_paid_province_equals_sum_of_regencies",
+    "benefits_paid:benefits_paid_national_equals_sum_of_provinces",
+    "benefits_year:benefits_year_province_equals_sum_of_regencies",
+    "benefits_year:benefits_year_national_equals_sum_of_provinces",
+    "budget_funded_workers:budget_funded_workers_total_equals_categories",
     "ucj_warehouse:ge_coverage_regency", "ucj_warehouse:ge_coverage_province", "ucj_warehouse:ge_coverage_national",
-    "ucj_warehouse:ge_target_tracking",
+    "ucj_warehouse:ge_target_tracking", "ucj_warehouse:ge_target_cost", "ucj_warehouse:ge_budget_funded_workers",
     "ucj_warehouse:ge_quality_ingest_log",
 }  # fmt: skip
 
@@ -68,11 +74,18 @@ def test_asset_checks():
         "coverage_province:province_equals_sum_of_regencies",
         "coverage_national:national_equals_sum_of_provinces",
         "figure_sources:figure_sources_equal_published_figures",
+        "benefits_paid:benefits_paid_province_equals_sum_of_regencies",
+        "benefits_paid:benefits_paid_national_equals_sum_of_provinces",
+        "benefits_year:benefits_year_province_equals_sum_of_regencies",
+        "benefits_year:benefits_year_national_equals_sum_of_provinces",
+        "budget_funded_workers:budget_funded_workers_total_equals_categories",
         # Great Expectations on the new file, before it is swapped in: a failure keeps the last good file.
         "ucj_warehouse:ge_coverage_regency",
         "ucj_warehouse:ge_coverage_province",
         "ucj_warehouse:ge_coverage_national",
         "ucj_warehouse:ge_target_tracking",
+        "ucj_warehouse:ge_target_cost",
+        "ucj_warehouse:ge_budget_funded_workers",
         "ucj_warehouse:ge_quality_ingest_log",
     }
 

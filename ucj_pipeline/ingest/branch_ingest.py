@@ -158,7 +158,9 @@ def _judge_and_store(
         return FileOutcome(
             _log_row(extract.name, copy.file_hash, copy.received_at, **base, outcome="duplicate", reason=reason)
         )
-    other = _accepted_for_another_branch(paths, copy.file_hash, extract.branch_code)
+    # Another branch's bytes: never the same file twice, but an empty month's header alone is every branch's.
+    empty = copy.scanned is not None and copy.scanned.rejection is None and not copy.scanned.holds_rows
+    other = None if empty else _accepted_for_another_branch(paths, copy.file_hash, extract.branch_code)
     if other is not None:
         rejection = ExtractRejected(
             extract.name,

@@ -62,6 +62,12 @@ class ScannedText:
     header_line: bytes
     blank_lines: tuple[int, ...]
     rejection: ExtractRejected | None
+    lines: int = 0  # lines of the text, the header and empty lines included (a last line without `\n` counts)
+
+    @property
+    def holds_rows(self) -> bool:
+        """Whether any line after the header holds something (an empty claims month does not)."""
+        return self.lines - 1 - len(self.blank_lines) > 0
 
     def header_text(self) -> str:
         assert self.encoding is not None
@@ -119,6 +125,7 @@ class TextScan:
         self._decoders = {e: codecs.getincrementaldecoder(e)() for e in ENCODINGS}
         self._failed_at: dict[str, int] = {}  # encoding -> the block its decoder failed in
         self._blank = BlankLines()
+        self._last_byte = b""
 
     def feed(self, block: bytes) -> None:
         if self._broken is not None:
@@ -154,10 +161,12 @@ class TextScan:
                     self._failed_at[encoding] = self._blocks
         self._blank.scan(block)
         self._newlines += block.count(b"\n")
+        self._last_byte = block[-1:]
         self._blocks += 1
 
     def result(self) -> ScannedText:
-        return ScannedText(self._encoding(), bytes(self._header), tuple(self._blank.lines), self._rejection())
+        lines = self._newlines + (1 if self._last_byte not in (b"", b"\n") else 0)
+        return ScannedText(self._encoding(), bytes(self._header), tuple(self._blank.lines), self._rejection(), lines)
 
     def _rejection(self) -> ExtractRejected | None:
         if self._broken is not None:
