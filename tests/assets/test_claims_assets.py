@@ -34,3 +34,8 @@ def test_a_claims_month_is_materialised_staged_and_its_unknown_payee_warned(run_
     assert severities["claims_payees_are_participants"] == "WARN"
     log = con.execute("SELECT feed, outcome FROM quality.ingest_log ORDER BY file_name").fetchall()
     assert log == [("membership", "accepted"), ("claims", "accepted")]
+    report = (run_pipeline.landing.parent / "reports" / "latest.html").read_text()
+    assert "Manfaat dan anggaran" in report and 'id="target-costs"' in report
+    assert 'id="benefits-chart"' in report and "Kabupaten Luwu Timur" in report
+    assert "Total Rp128.500.000 kepada 4 pekerja" in report  # 3 x Rp42 M + Rp2.5 M, to four workers
+    assert 'id="cost-luwutimur_satu_desa_100"' in report

@@ -220,6 +220,13 @@ def test_the_report_language_is_configured_and_checked(tmp_path):
     assert error.value.problems == ["UCJ_REPORT_LANG='fr' is not a report language: id or en"]
 
 
+# The report's tables that the demo data leaves empty, as the publish declares them (the columns the report reads).
+EMPTY_TABLES = {
+    "target_cost": "target_id VARCHAR",
+    "benefits_paid": "region_level VARCHAR, region_code VARCHAR, month DATE, programme VARCHAR, "
+    "funding_source VARCHAR, amount_rupiah DECIMAL(18, 0)",
+    "benefits_year": "region_level VARCHAR, region_code VARCHAR, year INTEGER",
+}
 SQL_TYPES = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (date, "DATE"), (str, "VARCHAR"))
 
 
@@ -227,11 +234,15 @@ def _publish(data, path) -> None:
     """The report's tables in a DuckDB file, as the publish writes them (marts.<name>)."""
     tables = {"coverage_national": [data.national], "coverage_province": data.provinces,
               "coverage_regency": data.regencies, "target_tracking": data.tracking,
-              "target_history": data.target_history, "branch_status": data.branches}  # fmt: skip
+              "target_history": data.target_history, "branch_status": data.branches,
+              "target_cost": data.target_costs, "benefits_paid": [], "benefits_year": data.benefits_year}  # fmt: skip
     assert tables.keys() == set(REPORT_TABLES)
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA marts")
-        for name, rows in tables.items():
+        for name, columns in EMPTY_TABLES.items():
+            if not tables[name]:
+                con.execute(f"CREATE TABLE marts.{name} ({columns})")
+        for name, rows in ((n, r) for n, r in tables.items() if r):
             columns = list(dict.fromkeys(c for r in rows for c in r))
             types = []
             for column in columns:

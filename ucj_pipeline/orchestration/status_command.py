@@ -38,6 +38,8 @@ def cmd_status(args: argparse.Namespace, config: Configuration) -> int:
         return 1
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         _print_targets(con)
+        _print_budget(con)
+        _print_benefits(con)
         national = con.execute(
             "SELECT as_of_date, covered_workers, worker_base, coverage_pct, has_stale_data FROM marts.coverage_national"
         ).fetchall()[0]
@@ -123,4 +125,53 @@ def _print_targets(con) -> None:
             "projected %",
             "status",
         ],
+    )
+
+
+SEED_REGENCIES = ("73.16", "73.24", "73.07", "72.01")  # Enrekang, Luwu Timur, Sinjai, Banggai: the seeds' regencies
+
+
+def _rupiah(amount) -> str:
+    """Whole rupiah with separators, and in billions (the unit of budget meetings) from Rp1 billion on."""
+    value = int(amount or 0)
+    short = f" (Rp{value / 1e9:,.2f} bn)" if value >= 1_000_000_000 else ""
+    return f"Rp{value:,}{short}"
+
+
+def _print_budget(con) -> None:
+    """What closing each target's gap would cost a regional budget (marts.target_cost), with the premium basis."""
+    rows = con.execute(
+        "SELECT target_id, region_name, gap_workers, monthly_premium_rupiah, yearly_cost_full_gap_rupiah, "
+        "path_months, path_cost_rupiah, premium_basis FROM marts.target_cost"
+    ).fetchall()
+    print("\nBudget each target needs  (marts.target_cost: the premium a regional budget pays per worker)\n")
+    _print_table(
+        [
+            (t, r, gap, _rupiah(premium), _rupiah(year), months, _rupiah(path))
+            for t, r, gap, premium, year, months, path, _ in rows
+        ],
+        ["target", "region", "workers needed", "premium/month", "whole gap, a year", "months", "required path, total"],
+    )
+    for target, *_, basis in rows:
+        print(f"  {target}: {basis}")
+
+
+def _print_benefits(con) -> None:
+    """Each seed regency's benefits this year (marts.benefits_year): paid, to how many workers, to budget-funded
+    workers, and whether every month of every branch is in."""
+    as_of = con.execute("SELECT max(as_of_date) FROM marts.target_tracking").fetchall()[0][0]
+    rows = con.execute(
+        "SELECT y.region_code, r.region_name, y.amount_rupiah, y.workers_paid, y.amount_to_budget_funded, "
+        "y.workers_paid_budget_funded, y.months_complete, y.missing_branch_months "
+        "FROM marts.benefits_year AS y JOIN reference.regions AS r USING (region_code) "
+        "WHERE y.region_level = 'regency' AND y.year = ? AND y.region_code IN ? ORDER BY y.region_code",
+        [as_of.year, list(SEED_REGENCIES)],
+    ).fetchall()
+    print(f"\nBenefits paid in {as_of.year}  (marts.benefits_year; seed regencies)\n")
+    _print_table(
+        [
+            (code, name, _rupiah(amount), workers, _rupiah(funded), funded_workers, months, missing or "")
+            for code, name, amount, workers, funded, funded_workers, months, missing in rows
+        ],
+        ["code", "regency", "benefits paid", "workers", "to budget-funded", "workers", "months complete", "missing"],
     )

@@ -220,6 +220,35 @@ def target_trend_figure(target: dict, history: list[dict], texts: Texts, caveat:
     return fig
 
 
+PROGRAMME_COLOURS = {"JHT": "#1f5f9f", "JKK": "#e08a1e", "JKM": "#6b4c9a", "JP": "#2e8b57", "JKP": "#8c8c8c"}
+
+
+def benefits_by_programme_figure(rows: list[dict], title: str, texts: Texts):
+    """Benefits paid per month of one regency, stacked by programme (rows: month, programme, amount_rupiah), in
+    billions of rupiah."""
+    plt = _pyplot()
+    months = sorted({r["month"] for r in rows})
+    fig, ax = plt.subplots(figsize=(7.2, 3.2), dpi=100, layout="constrained")
+    bottom = [0.0] * len(months)
+    for programme, colour in PROGRAMME_COLOURS.items():
+        by_month = {r["month"]: float(r["amount_rupiah"]) / 1e9 for r in rows if r["programme"] == programme}
+        if not by_month:
+            continue
+        values = [by_month.get(m, 0.0) for m in months]
+        ax.bar(range(len(months)), values, bottom=bottom, color=colour, label=texts.programme_names.get(programme,
+               programme))  # fmt: skip
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xticks(range(len(months)), [texts.months_short[m.month - 1] for m in months])
+    ax.yaxis.set_major_formatter(lambda v, _: texts.number(v, 1))
+    ax.set_ylabel(f"Rp, {texts.billions}", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=7.5, frameon=False, ncols=3, loc="upper left")
+    ax.set_ylim(0, max(bottom, default=1) * 1.35 or 1)
+    ax.set_title(textwrap.fill(title, 70), fontsize=9, loc="left")
+    return fig
+
+
 def history_by_target(history: list[dict]) -> dict[str, list[dict]]:
     by_target: dict[str, list[dict]] = defaultdict(list)
     for row in history:

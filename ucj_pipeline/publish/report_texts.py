@@ -115,9 +115,22 @@ class Texts:
     other_provinces: str  # {n}
     footer: str
 
+    # Benefits and budget
+    h_budget: str
+    budget_intro: str
+    col_premium: str
+    col_year_cost: str
+    col_path_cost: str
+    benefits_intro: str  # {regency} {year}
+    benefits_none: str  # {year}
+    benefits_title: str  # {regency} {year}
+    benefits_total: str  # {amount} {workers} {funded}
+    programme_names: dict[str, str]
+
     # The Dagster UI
     alt_coverage: str
     alt_trends: str
+    billions: str = "bn"
 
     def integer(self, value: float | int | None) -> str:
         if value is None:
@@ -138,6 +151,16 @@ class Texts:
             return self.no_value
         whole = round(value)
         return ("+" if whole > 0 else "−" if whole < 0 else "") + self.integer(abs(whole))
+
+    def rupiah(self, value) -> str:
+        """Whole rupiah, and from Rp1 billion on in billions too (miliar / billion), as budget meetings speak."""
+        if value is None:
+            return self.no_value
+        whole = int(value)
+        text = f"Rp{self.integer(whole)}"
+        if whole >= 1_000_000_000:
+            text += f" ({self.number(whole / 1e9)} {self.billions})"
+        return text
 
     def long_date(self, day: date) -> str:
         return f"{day.day} {self.months[day.month - 1]} {day.year}"
@@ -293,6 +316,27 @@ ID = Texts(
     "tercatat dari cabangnya.",
     footer="Pekerja terlindungi: peserta aktif yang memiliki JKK dan JKM, dihitung sekali secara nasional. Dihasilkan "
     "oleh ucj-pipeline dari data kiriman kantor cabang; data contoh dari <code>ucj sample</code> adalah data sintetis.",
+    h_budget="Manfaat dan anggaran",
+    budget_intro="Berapa anggaran daerah (APBD) yang dibutuhkan untuk menutup kekurangan setiap target, bila anggaran "
+    "membayar iuran setiap pekerja yang belum terlindungi: iuran per pekerja per bulan sesuai angka kabupaten bila "
+    "diketahui, selain itu iuran BPU (JKK dan JKM) yang dibayar anggaran (tanpa potongan yang tidak berlaku untuk "
+    "APBD). Biaya jalur: pekerja baru tiap bulan sampai tanggal target, masing-masing dibayar tiap bulan.",
+    col_premium="Iuran per pekerja per bulan",
+    col_year_cost="Seluruh kekurangan, setahun",
+    col_path_cost="Jalur sampai tanggal target, total",
+    benefits_intro="Manfaat yang dibayarkan BPJS Ketenagakerjaan di {regency} pada {year}, per program per bulan.",
+    benefits_none="Belum ada data klaim untuk {year}.",
+    benefits_title="Manfaat dibayarkan per bulan, {regency} {year}",
+    benefits_total="Total {amount} kepada {workers} pekerja; {funded} di antaranya kepada pekerja yang iurannya "
+    "dibayar APBD/APBDes.",
+    programme_names={
+        "JHT": "JHT (hari tua)",
+        "JKK": "JKK (kecelakaan kerja)",
+        "JKM": "JKM (kematian)",
+        "JP": "JP (pensiun)",
+        "JKP": "JKP (kehilangan pekerjaan)",
+    },  # fmt: skip
+    billions="miliar",
     alt_coverage="cakupan terhadap target",
     alt_trends="perkembangan target",
 )
@@ -432,6 +476,27 @@ EN = Texts(
     "branches yet.",
     footer="Protected workers: active participants holding JKK and JKM, counted once nationally. Produced by "
     "ucj-pipeline from the branch extracts; the sample data of <code>ucj sample</code> is synthetic.",
+    h_budget="Benefits and budget",
+    budget_intro="What a regional budget (APBD) would need to close each target's gap if it paid the premium of "
+    "every worker still unprotected: the premium per worker per month is the regency's own figure where known, else "
+    "the BPU schedule of JKK and JKM as a budget pays it (no discount the regulation excludes for budgets). The path: "
+    "new workers each month until the target date, each paid every month.",
+    col_premium="Premium per worker per month",
+    col_year_cost="Whole gap, a year",
+    col_path_cost="Path to the target date, total",
+    benefits_intro="Benefits BPJS Ketenagakerjaan paid in {regency} in {year}, by programme and month.",
+    benefits_none="No claims data for {year} yet.",
+    benefits_title="Benefits paid per month, {regency} {year}",
+    benefits_total="In total {amount} to {workers} workers; {funded} of it to workers whose premium a regional or "
+    "village budget pays.",
+    programme_names={
+        "JHT": "JHT (old age)",
+        "JKK": "JKK (work accident)",
+        "JKM": "JKM (death)",
+        "JP": "JP (pension)",
+        "JKP": "JKP (job loss)",
+    },  # fmt: skip
+    billions="bn",
     alt_coverage="coverage against target",
     alt_trends="target trends",
 )

@@ -25,6 +25,7 @@ from ucj_pipeline.publish.charts import (
     STALE,
     STATUS_COLOURS,
     RenderedChart,
+    benefits_by_programme_figure,
     history_by_target,
     regency_coverage_figure,
     render,
@@ -45,6 +46,9 @@ REPORT_TABLES = (
     "target_tracking",
     "target_history",
     "branch_status",
+    "target_cost",
+    "benefits_paid",
+    "benefits_year",
 )
 NO_DATE_IN_SOURCE = "NO DATE IN SOURCE"  # reference.targets.target_date_note: the team chose the date
 OWN_TARGET_LEVELS = ("regency", "village_programme")  # a target of the regency itself
@@ -137,6 +141,10 @@ class ReportData:
     regencies: list[dict]  # every regency of marts.coverage_regency (the report chooses which to show)
     provinces: list[dict] = field(default_factory=list)  # marts.coverage_province
     branches: list[dict] = field(default_factory=list)  # marts.branch_status: one row per branch office
+    target_costs: list[dict] = field(default_factory=list)  # marts.target_cost: one row per target
+    # marts.benefits_paid at regency level, summed to (region_code, month, programme), with the budget-funded part
+    benefits: list[dict] = field(default_factory=list)
+    benefits_year: list[dict] = field(default_factory=list)  # marts.benefits_year at regency level
 
 
 def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
@@ -160,6 +168,14 @@ def read_report_data(
         regencies=_rows(con, f"SELECT * FROM {source['coverage_regency']} ORDER BY regency_code"),
         provinces=_rows(con, f"SELECT * FROM {source['coverage_province']} ORDER BY province_code"),
         branches=_rows(con, f"SELECT * FROM {source['branch_status']} ORDER BY branch_code"),
+        target_costs=_rows(con, f"SELECT * FROM {source['target_cost']}"),
+        benefits=_rows(
+            con,
+            "SELECT region_code, month, programme, sum(amount_rupiah) AS amount_rupiah, "
+            "sum(amount_rupiah) FILTER (WHERE funding_source IN ('APBD', 'APBDES')) AS amount_budget_funded "
+            f"FROM {source['benefits_paid']} WHERE region_level = 'regency' GROUP BY ALL ORDER BY ALL",
+        ),
+        benefits_year=_rows(con, f"SELECT * FROM {source['benefits_year']} WHERE region_level = 'regency'"),
     )
 
 
@@ -248,6 +264,8 @@ class ReportCharts:
     coverage_against_target: RenderedChart  # wide: the report on a screen or paper, and the Dagster UI (PNG)
     coverage_phone: RenderedChart  # narrow: the report on a phone (SVG only)
     target_trends: list[tuple[str, RenderedChart]]  # (target_id, chart), in the target table's order
+    benefits: RenderedChart | None = None  # benefits per programme per month of `benefits_regency`
+    benefits_regency: str | None = None
 
 
 def _village_targets(data: ReportData) -> list[dict]:
@@ -282,6 +300,66 @@ def _trend_caveat(target: dict, data: ReportData, counts: BranchCounts, texts: T
     return texts.trend_partial if target["has_stale_data"] else None
 
 
+def benefits_shown(data: ReportData) -> tuple[str | None, list[dict]]:
+    """The regency whose benefits the report charts: of the provinces shown, the one paid the most in the reporting
+    year (a regency's planning office reads its own row in the BI tools), and its rows of that year."""
+    year = data.as_of_date.year
+    shown = set(provinces_shown(data))
+    of_year = [
+        r
+        for r in data.benefits
+        if r["month"].year == year and r["month"] <= data.as_of_date and r["region_code"][:2] in shown
+    ]
+    totals: dict[str, float] = {}
+    for r in of_year:
+        totals[r["region_code"]] = totals.get(r["region_code"], 0) + float(r["amount_rupiah"])
+    if not totals:
+        return None, []
+    regency = max(sorted(totals), key=totals.__getitem__)
+    return regency, [r for r in of_year if r["region_code"] == regency]
+
+
+def _budget_section(data: ReportData, charts: ReportCharts, t: Texts) -> str:
+    """The budget each target needs, and the benefits chart of one regency."""
+    head = [(t.col_target, ""), (t.col_region, ""), (t.col_gap, "num"), (t.col_premium, "num"),
+            (t.col_year_cost, "num"), (t.col_path_cost, "num")]  # fmt: skip
+    names = {row["target_id"]: _target_name(row, t) for row in data.tracking}
+    body = "".join(
+        f'<tr id="cost-{_e(c["target_id"])}">'
+        f'<td class="name" data-label="{_e(t.col_target)}">{_e(names.get(c["target_id"], c["target_name"]))}</td>'
+        + _td(t.col_region, _e(c["region_name"]))
+        + _td(t.col_gap, _e(t.integer(c["gap_workers"])), "num")
+        + _td(t.col_premium, _e(t.rupiah(c["monthly_premium_rupiah"])), "num")
+        + _td(t.col_year_cost, _e(t.rupiah(c["yearly_cost_full_gap_rupiah"])), "num")
+        + _td(t.col_path_cost, _e(t.rupiah(c["path_cost_rupiah"])), "num")
+        + "</tr>"
+        for c in data.target_costs
+    )
+    header = "".join(f'<th class="{cls}">{_e(label)}</th>' if cls else f"<th>{_e(label)}</th>" for label, cls in head)
+    bases = "".join(f"<li>{_e(names.get(c['target_id'], c['target_id']))}: {_e(c['premium_basis'])}</li>"
+                    for c in data.target_costs)  # fmt: skip
+    year = data.as_of_date.year
+    if charts.benefits is None:
+        benefits = f'<p class="note">{_e(t.benefits_none.format(year=year))}</p>'
+    else:
+        regency = _regency(data, charts.benefits_regency)["regency_name"]
+        [total] = [r for r in data.benefits_year if r["region_code"] == charts.benefits_regency and r["year"] == year]
+        line = t.benefits_total.format(
+            amount=t.rupiah(total["amount_rupiah"]),
+            workers=t.integer(total["workers_paid"]),
+            funded=t.rupiah(total["amount_to_budget_funded"]),
+        )
+        benefits = (
+            f'<p class="note">{_e(t.benefits_intro.format(regency=regency, year=year))}</p>'
+            f'<figure id="benefits-chart">{charts.benefits.svg}</figure><p class="note">{_e(line)}</p>'
+        )
+    return (
+        f'<h2>{_e(t.h_budget)}</h2><p class="note">{_e(t.budget_intro)}</p>'
+        f'<div class="table-wrap"><table id="target-costs" class="cards"><thead><tr>{header}</tr></thead>'
+        f'<tbody>{body}</tbody></table></div><ul class="note">{bases}</ul>{benefits}'
+    )
+
+
 def draw_charts(data: ReportData, lang: str = DEFAULT_LANG) -> ReportCharts:
     """Each chart drawn once per form: the report embeds the SVG, the Dagster UI shows the PNG."""
     texts = texts_for(lang)
@@ -295,8 +373,15 @@ def draw_charts(data: ReportData, lang: str = DEFAULT_LANG) -> ReportCharts:
         figure = regency_coverage_figure(regencies, targets, texts, compact=compact, marks=marks, footnote=footnote)
         return render(figure, png=not compact)
 
+    regency, rows = benefits_shown(data)
+    benefits = None
+    if rows:
+        title = texts.benefits_title.format(regency=_regency(data, regency)["regency_name"], year=data.as_of_date.year)
+        benefits = render(benefits_by_programme_figure(rows, title, texts), png=False)
     return ReportCharts(
         lang=lang,
+        benefits=benefits,
+        benefits_regency=regency,
         coverage_against_target=coverage(compact=False),
         coverage_phone=coverage(compact=True),
         target_trends=[
@@ -562,6 +647,7 @@ def render_report(data: ReportData, charts: ReportCharts, lang: str | None = Non
 <h2>{_e(t.h_trends)}</h2>
 <p class="note">{_e(t.trends_intro)}</p>
 <div id="trend-chart" class="trends">{trends}</div>
+{_budget_section(data, charts, t)}
 <h2>{_e(t.h_regencies)}</h2>
 <p class="note">{_e(t.regencies_intro)}</p>
 {_regencies_table(data, t)}
