@@ -26,7 +26,12 @@ def sample_run(tmp_path_factory):
     for path in (home / "landing").iterdir():
         shutil.copy(path, extracts)
     ucj(home, "run", "--as-of", "2025-12-31")
-    return home, sorted(extracts.iterdir())
+    return home, sorted(p for p in extracts.iterdir() if "_KLAIM_" not in p.name)  # the membership extracts
+
+
+def claims_files(extracts: list[Path]) -> list[Path]:
+    """The sample's claims months, beside its membership extracts."""
+    return sorted(p for p in extracts[0].parent.iterdir() if "_KLAIM_" in p.name and not p.name.endswith(".done"))
 
 
 def connect(home: Path) -> duckdb.DuckDBPyConnection:
@@ -91,9 +96,10 @@ def test_quarantined_rows_are_reported_not_counted(sample_run):
     home, _ = sample_run
     with connect(home) as con:
         rules = dict(con.execute("SELECT rule, count(*) FROM quality.quarantine GROUP BY rule").fetchall())
-        log = con.execute("SELECT outcome, count(*) FROM quality.ingest_log GROUP BY ALL").fetchall()
+        log = con.execute("SELECT feed, outcome, count(*) FROM quality.ingest_log GROUP BY ALL ORDER BY ALL").fetchall()
     assert {"nik_format", "nik_province", "region_code_unknown", "duplicate_nik", "age_range"} <= set(rules)
-    assert log == [("accepted", 6)]
+    assert {"amount_format", "payment_date_in_month", "program_benefit_pair", "duplicate_payment"} <= set(rules)
+    assert log == [("claims", "accepted", 24), ("membership", "accepted", 6)]  # 2 branches x 12 months; 3 snapshots
 
 
 def test_no_personal_data_in_the_published_file_or_the_lake(sample_run):
@@ -109,6 +115,12 @@ def test_no_personal_data_in_the_published_file_or_the_lake(sample_run):
             if born and born.year < 2010:
                 births.update({r["TGL_LAHIR"], born.isoformat()})
     assert len(niks) > 100_000
+    claim_numbers = set()
+    for path in claims_files(extracts):  # a single person's claim: its number, its payee's NIK
+        for r in _read(path):
+            niks.add(r["NIK"])
+            claim_numbers.add(r["NO_KLAIM"])
+    assert len(claim_numbers) > 1_000
 
     def scan(con: duckdb.DuckDBPyConnection, relation: str) -> None:
         for (column,) in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {relation})").fetchall():
@@ -117,6 +129,7 @@ def test_no_personal_data_in_the_published_file_or_the_lake(sample_run):
             }
             assert not values & niks, f"NIK in {relation}.{column}"
             assert not values & names, f"name in {relation}.{column}"
+            assert not values & claim_numbers, f"claim number in {relation}.{column}"
             assert not values & births, f"birth date in {relation}.{column}"
             assert not any(re.fullmatch(r"\d{16}", v or "") for v in values), f"16 digits in {relation}.{column}"
 

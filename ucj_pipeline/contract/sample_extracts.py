@@ -8,7 +8,8 @@ sample delivers monthly full snapshots for the seeds' branches and reproduces:
 - all four segments, several funding sources and worker categories, village-level codes for BPU and PMI;
 - a small share of bad rows (each contract rule broken somewhere), in-file duplicates, and people enrolled in two
   branches, so that quarantine and national de-duplication have work to do;
-- the contract's variety of formats: `;` and `,` delimiters, Windows-1252, csv.gz, three date formats.
+- the contract's variety of formats: `;` and `,` delimiters, Windows-1252, csv.gz, three date formats;
+- monthly claims files for 2025 paying these people, with the seeds' benefit figures (`sample_claims`).
 
 Regencies without a seed figure get a plausible coverage rate at `scale` times their realistic volume
 (default 0.1, so the demo stays small; `--scale 1` gives realistic volumes).
@@ -276,14 +277,15 @@ def branch_population(branch_code: str, scale: float, rng, taken: set[str]) -> p
     return _unique_niks(pd.concat(parts, ignore_index=True), taken, rng)
 
 
-def generate_sample(
+def membership_sample(
     landing: Path,
     scale: float = DEFAULT_SCALE,
     seed: int = 20251231,
     branches: tuple[str, ...] = SEED_BRANCHES,
     snapshot_dates: tuple[date, ...] = SNAPSHOT_DATES,
-) -> list[Path]:
-    """Write every (branch, snapshot date) extract into `landing`; returns the files written."""
+) -> tuple[list[Path], dict[str, pd.DataFrame]]:
+    """Write every (branch, snapshot date) extract into `landing`; returns the files written and each branch's
+    people (whom the claims sample pays: `contract/sample.py`)."""
     rng = np.random.default_rng(seed)
     landing.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -301,7 +303,7 @@ def generate_sample(
             rows = pd.concat([current, duplicates, _bad_rows(current, rng)], ignore_index=True)
             rows = rows.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
             written.append(write_extract(rows, landing, branch, snapshot_date, style))
-    return written
+    return written, populations
 
 
 def _enrol_in_two_branches(populations: dict[str, pd.DataFrame], rng) -> None:

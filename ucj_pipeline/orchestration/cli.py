@@ -114,7 +114,8 @@ def _why_failed(result, rejection_fails_run: bool) -> str | None:
 
 
 def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
-    from ucj_pipeline.contract.sample_extracts import SEED_BRANCHES, generate_sample
+    from ucj_pipeline.contract.sample import generate_sample
+    from ucj_pipeline.contract.sample_extracts import SEED_BRANCHES
     from ucj_pipeline.ingest.landing_store import open_landing
 
     paths = UcjPaths(config.home).ensure()
@@ -124,9 +125,16 @@ def cmd_sample(args: argparse.Namespace, config: Configuration) -> int:
     with tempfile.TemporaryDirectory(dir=paths.tmp, prefix=scratch_prefix()) as scratch:
         files = generate_sample(Path(scratch), scale=args.scale, seed=args.seed, branches=branches)
         sizes = {landing.deliver(path): path.stat().st_size for path in files}
-    print(f"SYNTHETIC sample: wrote {len(sizes)} extracts into {landing.location}")
+    claims = {name: size for name, size in sizes.items() if "_KLAIM_" in name}
+    print(f"SYNTHETIC sample: wrote {len(sizes) - len(claims)} extracts into {landing.location}")
     for name, size in sizes.items():
-        print(f"  {name}  ({size / 1e6:.1f} MB)")
+        if name not in claims:
+            print(f"  {name}  ({size / 1e6:.1f} MB)")
+    print(f"and {len(claims)} claims months (January to December 2025):")
+    for branch in dict.fromkeys(name.split("_KLAIM_")[0] for name in claims):
+        mine = sorted(name for name in claims if name.startswith(f"{branch}_KLAIM_"))
+        size = sum(claims[name] for name in mine)
+        print(f"  {mine[0]} .. {mine[-1]}  ({len(mine)} files, {size / 1e6:.1f} MB)")
     return 0
 
 
@@ -272,7 +280,11 @@ def cmd_check(args: argparse.Namespace, config: Configuration) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ucj", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sample = sub.add_parser("sample", help="write synthetic, contract-conforming extracts into the landing area")
+    sample = sub.add_parser(
+        "sample",
+        help="write synthetic, contract-conforming extracts (membership snapshots, 2025 claims months) into the "
+        "landing area",
+    )
     sample.add_argument(
         "--scale",
         type=float,
