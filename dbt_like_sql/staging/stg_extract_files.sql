@@ -1,5 +1,5 @@
 -- One row per delivered extract file and what ingest did with it (accepted, rejected, duplicate).
 -- materialized: view
 -- Columns: those of the lake table extract_files, as the column contract (schema.yml) defines them.
-select * replace (coalesce(feed, 'membership') as feed)
+select *
 from extract_files

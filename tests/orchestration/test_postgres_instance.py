@@ -90,7 +90,7 @@ def test_three_branch_partitions_run_in_parallel_processes(pg_env):
                 "-m",
                 "ucj_pipeline.orchestration.definitions",
                 "--select",
-                "participant_snapshots,extract_files,row_issues",
+                "participant_snapshots,claim_payments,extract_files,row_issues",
                 "--partition",
                 branch,
             ],

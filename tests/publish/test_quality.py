@@ -41,6 +41,8 @@ def test_suites_pass_on_the_sample_and_build_data_docs(published, tmp_path):
         "coverage_province": (True, [], []),
         "coverage_national": (True, [], []),
         "target_tracking": (True, [], []),
+        "target_cost": (True, [], []),
+        "budget_funded_workers": (True, [], []),
         "quality_ingest_log": (True, [], []),
     }
     assert all(r.evaluated >= 4 for r in results)

@@ -94,8 +94,8 @@ def table_sql(lake: Path, name: str) -> str:
         key = f"CAST({KEY_COLUMN} AS VARCHAR)"
         number = f"CASE WHEN length({key}) = 64 THEN {key_from_hex_sql(key)} ELSE CAST({key} AS {KEY_TYPE}) END"
         return f"(SELECT * REPLACE ({number} AS {KEY_COLUMN}) FROM {files})"
-    if name == EXTRACT_FILES:
-        return with_every_column(name, files)
+    if name == EXTRACT_FILES:  # rows logged before the log named the feed are membership's
+        return f"(SELECT * REPLACE (coalesce(feed, '{MEMBERSHIP_FEED}') AS feed) FROM {with_every_column(name, files)})"
     return files
 
 
