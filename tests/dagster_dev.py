@@ -14,6 +14,8 @@ import urllib.request
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from ucj_pipeline.runtime.helper_processes import spawn_with_default_signals
+
 BIN = Path(sys.executable).parent
 
 
@@ -100,7 +102,7 @@ def serve_folder(folder: Path):
     """Serve a folder on 127.0.0.1 as `ucj ui` serves the Data Docs; yields the base URL (ending in /)."""
     port = free_port()
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = spawn_with_default_signals(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}/"
         wait_for(lambda: _answers(base), timeout=30, interval=0.2, what=f"the server of {folder}")

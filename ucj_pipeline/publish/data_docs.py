@@ -98,6 +98,8 @@ def serve_data_docs(quality_dir: Path, port: int):
     Returns the server's process: `ucj ui` stops it when it stops."""
     import subprocess
 
+    from ucj_pipeline.runtime.helper_processes import spawn_with_default_signals
+
     site = data_docs_site(quality_dir)
     site.mkdir(parents=True, exist_ok=True)
     index = site / "index.html"
@@ -107,4 +109,4 @@ def serve_data_docs(quality_dir: Path, port: int):
             "refresh builds the Data Docs here.</p>"
         )
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return spawn_with_default_signals(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

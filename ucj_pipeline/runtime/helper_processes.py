@@ -42,15 +42,34 @@ def helper_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+def spawn_with_default_signals(command: list[str], **popen_kwargs):
+    """`subprocess.Popen(command)`, the child starting with SIGTERM and SIGINT at their defaults: a process started
+    with them ignored (as some service managers, shells and test runners leave them) passes SIG_IGN on to its
+    children across exec, and a server started so would outlive every SIGTERM sent to stop it."""
+    import signal
+    import subprocess
+
+    if threading.current_thread() is not threading.main_thread():  # signal.signal works in the main thread only
+        return subprocess.Popen(command, **popen_kwargs)
+    kept = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for s, handler in kept.items():
+            if handler is signal.SIG_IGN:
+                signal.signal(s, signal.SIG_DFL)
+        return subprocess.Popen(command, **popen_kwargs)
+    finally:
+        for s, handler in kept.items():
+            signal.signal(s, handler)
+
+
 def run_process_group(command: list[str], grace_seconds: float = 7.0) -> int:
     """Run `command` in a process group of its own and return its exit code. SIGTERM or SIGINT to this process
     stops the whole group: the signal is passed on, and whatever still runs after `grace_seconds` is killed, so
     the command's children (`dagster dev`: webserver, daemon, code servers, run workers) are gone within seconds
     (left alone, `dagster dev` took more than a minute to stop after SIGTERM)."""
     import signal
-    import subprocess
 
-    process = subprocess.Popen(command, start_new_session=True)
+    process = spawn_with_default_signals(command, start_new_session=True)
     stopping = threading.Event()
 
     def stop(signum, _frame) -> None:
