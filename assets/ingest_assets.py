@@ -128,6 +128,14 @@ with warnings.catch_warnings():
             "the allowed share of rows quarantined. Metadata: rows checked, quarantined, the rules that failed most.",
         ),
         AssetCheckSpec(
+            "claims_file_rules",
+            asset=lake.CLAIM_PAYMENTS,
+            partitions_def=branch_partitions,
+            description="The claims contract's file rules, per branch: fails while the branch's latest claims delivery "
+            "was rejected whole, until a corrected file of that month is accepted (that month's payments are missing "
+            "from the benefit figures meanwhile). Passes for a branch that has not delivered claims yet.",
+        ),
+        AssetCheckSpec(
             "snapshot_fresh",
             asset=SNAPSHOTS,
             partitions_def=branch_partitions,
@@ -348,10 +356,18 @@ def _materializations(branch: str, files: list[dict], rule_counts: Counter[str])
     )
 
 
-def _check(branch: str, name: str, passed: bool, severity: AssetCheckSeverity, description: str, metadata: dict):
+def _check(
+    branch: str,
+    name: str,
+    passed: bool,
+    severity: AssetCheckSeverity,
+    description: str,
+    metadata: dict,
+    asset: str = SNAPSHOTS,
+):
     """A check's result for one branch's partition (logged as the run goes, so many branches fit one run)."""
     return AssetCheckEvaluation(
-        asset_key=AssetKey(SNAPSHOTS),
+        asset_key=AssetKey(asset),
         check_name=name,
         passed=passed,
         severity=severity,
@@ -382,6 +398,21 @@ def _file_rules_evaluation(health: BranchHealth, as_of: date, files_this_run) ->
 def _checks(result: "BranchBatchResult", as_of: date):
     branch, files, rule_counts, health = result.branch_code, result.log_rows, result.rule_counts, result.health
     yield _file_rules_evaluation(health, as_of, MetadataValue.md(_files_markdown(files)) if files else "no new file")
+    claims = health.claims_latest or {}
+    yield _check(
+        branch,
+        "claims_file_rules",
+        not health.claims_failing,
+        AssetCheckSeverity.ERROR,
+        health.claims_message(),
+        {
+            "latest_claims_delivery": claims.get("file_name") or "none",
+            "latest_outcome": claims.get("outcome") or "none",
+            "rule": claims.get("rejection_rule") or "none",
+            "months_in": len(health.claims_months),
+        },
+        asset=lake.CLAIM_PAYMENTS,
+    )
     read = [f for f in files if f["rows_read"]]
     checked = sum(f["rows_read"] for f in read)
     quarantined = sum(f["rows_quarantined"] or 0 for f in read)

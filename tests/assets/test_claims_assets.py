@@ -39,3 +39,20 @@ def test_a_claims_month_is_materialised_staged_and_its_unknown_payee_warned(run_
     assert 'id="benefits-chart"' in report and "Kabupaten Luwu Timur" in report
     assert "Total Rp128.500.000 kepada 4 pekerja" in report  # 3 x Rp42 M + Rp2.5 M, to four workers
     assert 'id="cost-luwutimur_satu_desa_100"' in report
+
+
+def test_a_branch_whose_latest_claims_file_is_rejected_fails_its_claims_check_until_a_resend(run_pipeline):  # noqa: F811
+    write_extract(run_pipeline.landing, "LUWUTIMUR_20250331.csv", [row(NIK=n, KODE_WILAYAH="73.24") for n in HEIRS])
+    broken = [death(HEIRS[0], 1, "SANTUNAN_KEMATIAN", "42,000,000")]  # one row of one: over the threshold
+    (run_pipeline.landing / "LUWUTIMUR_KLAIM_202503.csv").write_bytes(claims_bytes(broken))
+    run_pipeline(["LUWUTIMUR"], "2025-03-31")
+    passed, metadata, description = check_results(run_pipeline.ingests["LUWUTIMUR"], run_pipeline.instance,
+                                                   "LUWUTIMUR")["claims_file_rules"]  # fmt: skip
+    assert not passed and metadata["rule"].value == "quarantine_threshold"
+    assert "2025-03 are missing from the benefit figures" in description
+    (run_pipeline.landing / "LUWUTIMUR_KLAIM_202503_01.csv").write_bytes(claims_bytes(three_fishermen()))
+    run_pipeline(["LUWUTIMUR"], "2025-03-31")
+    passed, _, description = check_results(run_pipeline.ingests["LUWUTIMUR"], run_pipeline.instance, "LUWUTIMUR")[
+        "claims_file_rules"
+    ]
+    assert passed and "LUWUTIMUR_KLAIM_202503_01.csv accepted" in description

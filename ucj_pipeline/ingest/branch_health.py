@@ -30,6 +30,30 @@ class BranchHealth:
     branch_code: str
     latest: dict | None  # the ingest log row of the branch's latest accepted or rejected delivery
     snapshot_dates: tuple[date, ...] = ()  # the branch's accepted snapshot dates, oldest first
+    claims_latest: dict | None = None  # the same of its claims deliveries (the claims feed)
+    claims_months: tuple[date, ...] = ()  # the months of its accepted claims files, oldest first
+
+    @property
+    def claims_failing(self) -> bool:
+        """The branch's latest judged claims delivery was rejected: that month's payments are missing until a
+        corrected file is accepted."""
+        return self.claims_latest is not None and self.claims_latest["outcome"] == "rejected"
+
+    def claims_message(self) -> str:
+        if self.claims_latest is None:
+            return f"Branch {self.branch_code} has not delivered a claims file yet."
+        if not self.claims_failing:
+            newest = max(self.claims_months, default=None)
+            return (
+                f"Branch {self.branch_code}: {self.claims_latest['file_name']} accepted; its claims are in for "
+                f"{newest:%Y-%m} and {len(self.claims_months)} month(s) in all."
+            )
+        month = self.claims_latest.get("snapshot_date")
+        which = f"the payments of {month:%Y-%m}" if month else "its payments"
+        return (
+            f"{_reason(self.claims_latest)} Nothing of it is used: {which} are missing from the benefit figures until "
+            f"branch {self.branch_code} resends the month corrected (a resend _NN replaces it)."
+        )
 
     @property
     def counting_snapshot(self) -> date | None:
@@ -109,7 +133,10 @@ def resend_name(row: dict) -> str | None:
 def branch_health(log: lake.IngestLog, branch_code: str) -> BranchHealth:
     """A branch's health as its ingest log (read once by the caller) tells it."""
     dates = tuple(sorted(log.accepted_snapshot_dates(branch_code)))
-    return BranchHealth(branch_code, log.latest_judged(branch_code), dates)
+    months = tuple(sorted(log.accepted_snapshot_dates(branch_code, "claims")))
+    return BranchHealth(
+        branch_code, log.latest_judged(branch_code), dates, log.latest_judged(branch_code, "claims"), months
+    )
 
 
 @dataclass(frozen=True)

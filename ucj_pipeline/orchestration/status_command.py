@@ -94,6 +94,8 @@ def _print_branch_health(paths: UcjPaths, as_of) -> None:
     )
     for branch in rejected:
         print(f"  REJECTED  {branch.branch_code}: {branch.message(as_of)}")
+    for branch in (b for b in health.branches if b.claims_failing):
+        print(f"  REJECTED  {branch.branch_code} (claims): {branch.claims_message()}")
     for branch in stale:
         snapshot = branch.counting_on(as_of)
         print(
