@@ -11,7 +11,6 @@ from datetime import date
 import pandera.polars as pa
 import polars as pl
 
-from ucj_pipeline.contract import nik as nik_rules
 from ucj_pipeline.contract.pseudonymise import participant_key_sql
 from ucj_pipeline.contract.reference_data import RegionIndex
 from ucj_pipeline.contract.row_preparation import DATE_FORMATS, PREPARED_COLUMNS, PROGRAMS, stored_sql
@@ -20,10 +19,12 @@ from ucj_pipeline.contract.row_rules import (
     SEGMENTS,
     Rule,
     frame_rule_check,
+    nik_checks,
     parsed_or_empty,
-    region_code_lists,
+    region_known_check,
     rule_check,
 )
+from ucj_pipeline.contract.row_rules import RULES as MEMBERSHIP_RULES
 from ucj_pipeline.runtime.paths import today_in_jakarta
 
 REQUIRED_COLUMNS = (
@@ -119,16 +120,24 @@ def month_end(month_start: date) -> date:
     return date(month_start.year + month_start.month // 12, month_start.month % 12 + 1, 1)
 
 
-RULES: dict[str, Rule] = {
+# The rules the claims contract takes "as in the membership contract": the same declarations (`row_rules.RULES`).
+SHARED_RULES = (
+    "value_required",
+    "nik_format",
+    "nik_province",
+    "nik_region_digits",
+    "nik_birth_date",
+    "nik_serial",
+    "funding_source_value",
+    "category_format",
+    "region_code_format",
+    "region_code_unknown",
+    "field_count",
+)
+RULES: dict[str, Rule] = {code: MEMBERSHIP_RULES[code] for code in SHARED_RULES} | {
     r.code: r
     for r in [
-        Rule("value_required", "*", "a required value is empty"),
         Rule("claim_number_format", "NO_KLAIM", "NO_KLAIM must be 1 to 30 characters of A-Z, 0-9, - and /"),
-        Rule("nik_format", "NIK", "NIK must be exactly 16 digits once spaces, dots and dashes are removed"),
-        Rule("nik_province", "NIK", "NIK digits 1-2 must be a known province code"),
-        Rule("nik_region_digits", "NIK", "NIK digits 3-4 and 5-6 must not be 00"),
-        Rule("nik_birth_date", "NIK", "NIK digits 7-12 must be a real date DDMMYY (women add 40 to the day)"),
-        Rule("nik_serial", "NIK", "NIK digits 13-16 must not be 0000"),
         Rule("program_value", "PROGRAM", "PROGRAM must be one of " + ", ".join(PROGRAMS)),
         Rule("benefit_value", "MANFAAT", "MANFAAT must be one of " + ", ".join(BENEFITS)),
         Rule("program_benefit_pair", "MANFAAT", "MANFAAT is not a benefit of that PROGRAM (the contract's pairs)"),
@@ -145,20 +154,10 @@ RULES: dict[str, Rule] = {
         ),
         Rule("amount_range", "NOMINAL", f"NOMINAL must be more than 0 and at most {MAX_AMOUNT:,}"),
         Rule("segment_value", "SEGMEN", "SEGMEN must be " + ", ".join(SEGMENTS)),
-        Rule("funding_source_value", "SUMBER_IURAN", "SUMBER_IURAN must be one of " + ", ".join(FUNDING_SOURCES)),
-        Rule("category_format", "KATEGORI", "KATEGORI must be upper-case word(s) joined by _"),
-        Rule("region_code_format", "KODE_WILAYAH", "KODE_WILAYAH must be a regency (73.16) or village code"),
-        Rule("region_code_unknown", "KODE_WILAYAH", "KODE_WILAYAH is not a regency or village in the reference"),
         Rule(
             "duplicate_payment",
             "NO_KLAIM",
             "the same NO_KLAIM, MANFAAT and TGL_BAYAR appear again in this file; the first is kept",
-        ),
-        Rule(
-            "field_count",
-            "*",
-            "the row has more or fewer fields than the header (an unquoted , or ; inside a value?); none of its "
-            "values is kept",
         ),
     ]
 }
@@ -186,15 +185,9 @@ def build_claims_schema(
     regions: RegionIndex, month_start: date, delivered_on: date | None = None
 ) -> pa.DataFrameSchema:
     """The Pandera schema of prepared claims rows: one check per contract row rule, named by the rule."""
-    provinces = sorted(regions.provinces)
-    regencies, villages = region_code_lists(regions)
     delivered_on = delivered_on or today_in_jakarta()
     first, after = pl.lit(month_start, dtype=pl.Date), pl.lit(month_end(month_start), dtype=pl.Date)
     pairs = pl.Series([f"{p}:{b}" for p, b in ALLOWED_PAIRS], dtype=pl.String).implode()
-
-    def region_known(code: pl.Expr) -> pl.Expr:
-        village_ok = (code.str.len_chars() != 13) | code.is_in(villages)
-        return code.str.slice(0, 5).is_in(regencies) & village_ok
 
     def required(*checks: pa.Check) -> pa.Column:
         return pa.Column(None, nullable=False, required=True, checks=list(checks))
@@ -215,13 +208,7 @@ def build_claims_schema(
     return pa.DataFrameSchema(
         {
             "claim_number": required(rule_check("claim_number_format", lambda c: c.str.contains(CLAIM_NUMBER))),
-            "nik": required(
-                rule_check("nik_format", nik_rules.is_well_formed),
-                rule_check("nik_province", lambda c: nik_rules.has_known_province(c, provinces)),
-                rule_check("nik_region_digits", nik_rules.has_region_digits),
-                rule_check("nik_birth_date", nik_rules.has_birth_date),
-                rule_check("nik_serial", nik_rules.has_serial),
-            ),
+            "nik": required(*nik_checks(regions)),
             "programme": required(rule_check("program_value", lambda c: c.is_in(PROGRAMS))),
             "benefit": required(rule_check("benefit_value", lambda c: c.is_in(BENEFITS))),
             "payment_date_text": required(),
@@ -236,7 +223,7 @@ def build_claims_schema(
             "funding_source": required(rule_check("funding_source_value", lambda c: c.is_in(FUNDING_SOURCES))),
             "category": optional(rule_check("category_format", lambda c: c.str.contains(r"^[A-Z]+(?:_[A-Z]+)*$"))),
             "region_code_text": required(),
-            "region_code": optional(rule_check("region_code_unknown", region_known)),
+            "region_code": optional(region_known_check(regions)),
         },
         checks=[
             frame_rule_check("program_benefit_pair", known_pair),

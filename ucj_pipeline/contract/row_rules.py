@@ -159,14 +159,31 @@ def region_code_lists(regions: RegionIndex) -> tuple[pl.Series, pl.Series]:
     )
 
 
-def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameSchema:
-    """The Pandera schema of a prepared extract: one check per contract row rule, named by the rule."""
+def nik_checks(regions: RegionIndex) -> list[pa.Check]:
+    """The NIK's rules, as every feed's contract states them ("as in the membership contract")."""
     provinces = sorted(regions.provinces)
+    return [
+        rule_check("nik_format", nik_rules.is_well_formed),
+        rule_check("nik_province", lambda c: nik_rules.has_known_province(c, provinces)),
+        rule_check("nik_region_digits", nik_rules.has_region_digits),
+        rule_check("nik_birth_date", nik_rules.has_birth_date),
+        rule_check("nik_serial", nik_rules.has_serial),
+    ]
+
+
+def region_known_check(regions: RegionIndex) -> pa.Check:
+    """`region_code_unknown`: a normalised KODE_WILAYAH is a regency (and, when given, a village) of the reference."""
     regencies, villages = region_code_lists(regions)
 
     def region_known(code: pl.Expr) -> pl.Expr:
         village_ok = (code.str.len_chars() != 13) | code.is_in(villages)
         return code.str.slice(0, 5).is_in(regencies) & village_ok
+
+    return rule_check("region_code_unknown", region_known)
+
+
+def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameSchema:
+    """The Pandera schema of a prepared extract: one check per contract row rule, named by the rule."""
 
     def required(*checks: pa.Check) -> pa.Column:
         return pa.Column(None, nullable=False, required=True, checks=list(checks))
@@ -176,18 +193,12 @@ def build_row_schema(regions: RegionIndex, snapshot_date: date) -> pa.DataFrameS
 
     return pa.DataFrameSchema(
         {
-            "nik": required(
-                rule_check("nik_format", nik_rules.is_well_formed),
-                rule_check("nik_province", lambda c: nik_rules.has_known_province(c, provinces)),
-                rule_check("nik_region_digits", nik_rules.has_region_digits),
-                rule_check("nik_birth_date", nik_rules.has_birth_date),
-                rule_check("nik_serial", nik_rules.has_serial),
-            ),
+            "nik": required(*nik_checks(regions)),
             "birth_date_text": required(),
             "age_years": optional(rule_check("age_range", lambda c: c.is_between(MIN_AGE, MAX_AGE))),
             "sex": required(rule_check("sex_value", lambda c: c.is_in(SEXES))),
             "region_code_text": required(),
-            "region_code": optional(rule_check("region_code_unknown", region_known)),
+            "region_code": optional(region_known_check(regions)),
             "segment": required(rule_check("segment_value", lambda c: c.is_in(SEGMENTS))),
             "program_text": required(rule_check("program_value", lambda c: c.str.contains(PROGRAM_LIST))),
             "status": required(rule_check("status_value", lambda c: c.is_in(STATUSES))),
