@@ -153,7 +153,15 @@ ALL_BRANCHES_HEALTHY = AssetCheckSpec(
     "(told, not judged: their regencies list them as missing). Unlike the per-branch checks, no other branch's "
     "delivery can turn it green.",
 )
-CHECK_SPECS.append(ALL_BRANCHES_HEALTHY)
+ALL_BRANCHES_CLAIMS_HEALTHY = AssetCheckSpec(
+    "all_branches_claims_healthy",
+    asset=lake.CLAIM_PAYMENTS,
+    description="Every branch's latest claims delivery, evaluated at the end of every ingest and every refresh: "
+    "fails while any branch's latest claims file was rejected (that month's payments are missing from the benefit "
+    "figures until a corrected file is accepted), listing them with their reasons. Unlike the per-branch "
+    "claims_file_rules, no other branch's delivery can turn it green.",
+)
+CHECK_SPECS += [ALL_BRANCHES_HEALTHY, ALL_BRANCHES_CLAIMS_HEALTHY]
 REJECTED_TAG = "ucj/rejected"
 RETRY_BASE_SECONDS = 5
 RETRY_MAX = 5
@@ -222,7 +230,11 @@ def ingest_branch_extracts(context: AssetExecutionContext, settings: PipelineSet
     for health in country.rejected():
         evaluation = _file_rules_evaluation(health, as_of, "evaluated again at the end of this run")
         context.log_event(targeting_latest_materialization(context.instance, evaluation))
-    context.log_event(all_branches_healthy(settings, as_of, country))
+    for health in country.claims_rejected():  # the same for the claims feed's check
+        evaluation = _claims_file_rules_evaluation(health, "evaluated again at the end of this run")
+        context.log_event(targeting_latest_materialization(context.instance, evaluation))
+    for evaluation in all_branches_healthy(settings, as_of, country):
+        context.log_event(evaluation)
     _end_of_run(context, unfinished, failing, as_of)
     # Every result was logged for its own branch's partition, above. The checks' outputs are closed without a result
     # of their own (an AssetCheckResult here would be one evaluation for the whole range, no branch's).
@@ -251,26 +263,42 @@ def _report_branch(context: AssetExecutionContext, result: "BranchBatchResult", 
 
 def all_branches_healthy(
     settings: PipelineSettings, as_of: date, health: CountryHealth | None = None
-) -> AssetCheckEvaluation:
-    """The asset-level truth of branch health on the reporting date (logged by ingest and by the refresh)."""
+) -> list[AssetCheckEvaluation]:
+    """The asset-level truth of branch health on the reporting date, of each feed (logged by ingest and by the
+    refresh): `all_branches_healthy` (membership) and `all_branches_claims_healthy`."""
     health = health or country_health(settings.paths.lake, sorted(known_branch_codes()), as_of)
     rejected, stale, missing = health.rejected(), health.stale(STALE_AFTER_DAYS), health.missing()
-    return AssetCheckEvaluation(
-        asset_key=AssetKey(SNAPSHOTS),
-        check_name=ALL_BRANCHES_HEALTHY.name,
-        passed=health.healthy(STALE_AFTER_DAYS),
-        severity=AssetCheckSeverity.ERROR if rejected else AssetCheckSeverity.WARN,
-        description=health.summary(STALE_AFTER_DAYS),
-        metadata={
-            "reporting_date": str(as_of),
-            "delivering_branches": len(health.delivering()),
-            "rejected": ", ".join(b.branch_code for b in rejected) or "none",
-            "stale": ", ".join(b.branch_code for b in stale) or "none",
-            "no_snapshot": ", ".join(b.branch_code for b in missing) or "none",
-            "never_delivered": len(health.never_delivered()),
-            "waiting": ", ".join(f"{b.branch_code} ({b.waiting_after(as_of)})" for b in health.waiting()) or "none",
-        },
-    )
+    claims_rejected = health.claims_rejected()
+    return [
+        AssetCheckEvaluation(
+            asset_key=AssetKey(SNAPSHOTS),
+            check_name=ALL_BRANCHES_HEALTHY.name,
+            passed=health.healthy(STALE_AFTER_DAYS),
+            severity=AssetCheckSeverity.ERROR if rejected else AssetCheckSeverity.WARN,
+            description=health.summary(STALE_AFTER_DAYS),
+            metadata={
+                "reporting_date": str(as_of),
+                "delivering_branches": len(health.delivering()),
+                "rejected": ", ".join(b.branch_code for b in rejected) or "none",
+                "stale": ", ".join(b.branch_code for b in stale) or "none",
+                "no_snapshot": ", ".join(b.branch_code for b in missing) or "none",
+                "never_delivered": len(health.never_delivered()),
+                "waiting": ", ".join(f"{b.branch_code} ({b.waiting_after(as_of)})" for b in health.waiting()) or "none",
+            },
+        ),
+        AssetCheckEvaluation(
+            asset_key=AssetKey(lake.CLAIM_PAYMENTS),
+            check_name=ALL_BRANCHES_CLAIMS_HEALTHY.name,
+            passed=not claims_rejected,
+            severity=AssetCheckSeverity.ERROR,
+            description=health.claims_summary(),
+            metadata={
+                "delivering_branches": len(health.claims_delivering()),
+                "rejected": ", ".join(f"{b.branch_code} ({b.claims_latest['file_name']})" for b in claims_rejected)
+                or "none",
+            },
+        ),
+    ]
 
 
 def rejected_tag(failing: list[BranchHealth], limit: int = 250) -> str:
@@ -395,12 +423,10 @@ def _file_rules_evaluation(health: BranchHealth, as_of: date, files_this_run) ->
     )
 
 
-def _checks(result: "BranchBatchResult", as_of: date):
-    branch, files, rule_counts, health = result.branch_code, result.log_rows, result.rule_counts, result.health
-    yield _file_rules_evaluation(health, as_of, MetadataValue.md(_files_markdown(files)) if files else "no new file")
+def _claims_file_rules_evaluation(health: BranchHealth, files_this_run) -> AssetCheckEvaluation:
     claims = health.claims_latest or {}
-    yield _check(
-        branch,
+    return _check(
+        health.branch_code,
         "claims_file_rules",
         not health.claims_failing,
         AssetCheckSeverity.ERROR,
@@ -410,8 +436,18 @@ def _checks(result: "BranchBatchResult", as_of: date):
             "latest_outcome": claims.get("outcome") or "none",
             "rule": claims.get("rejection_rule") or "none",
             "months_in": len(health.claims_months),
+            "files_this_run": files_this_run,
         },
         asset=lake.CLAIM_PAYMENTS,
+    )
+
+
+def _checks(result: "BranchBatchResult", as_of: date):
+    branch, files, rule_counts, health = result.branch_code, result.log_rows, result.rule_counts, result.health
+    yield _file_rules_evaluation(health, as_of, MetadataValue.md(_files_markdown(files)) if files else "no new file")
+    claims_files = [f for f in files if f.get("feed") == "claims"]
+    yield _claims_file_rules_evaluation(
+        health, MetadataValue.md(_files_markdown(claims_files)) if claims_files else "no new claims file"
     )
     read = [f for f in files if f["rows_read"]]
     checked = sum(f["rows_read"] for f in read)

@@ -121,7 +121,8 @@ def _check_results(
 )
 def ucj_warehouse(context: AssetExecutionContext, settings: PipelineSettings, marts_quality: MartsQuality):
     # Branch health on this refresh's reporting date, whatever the publish does: stale branches age with the date.
-    context.log_event(all_branches_healthy(settings, settings.reporting_date()))
+    for evaluation in all_branches_healthy(settings, settings.reporting_date()):
+        context.log_event(evaluation)
     paths = settings.paths
     tables = settings.storage.published_tables(
         {m.name: describe_columns([name for name, _ in SQL_MODEL_COLUMNS[m.name]], m.name) for m in PUBLISHED}

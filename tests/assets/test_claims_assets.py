@@ -50,9 +50,27 @@ def test_a_branch_whose_latest_claims_file_is_rejected_fails_its_claims_check_un
                                                    "LUWUTIMUR")["claims_file_rules"]  # fmt: skip
     assert not passed and metadata["rule"].value == "quarantine_threshold"
     assert "2025-03 are missing from the benefit figures" in description
+    # Another branch's good claims month, in a later run: the asset-level check stays red, naming LUWUTIMUR, and
+    # LUWUTIMUR's claims_file_rules is evaluated again last (the check list shows a partitioned check's latest).
+    (run_pipeline.landing / "PALOPO_KLAIM_202503.csv").write_bytes(claims_bytes([]))
+    run_pipeline(["PALOPO"], "2025-03-31")
+    palopo_run = run_pipeline.ingests["PALOPO"]
+    passed, metadata, description = check_results(palopo_run, run_pipeline.instance)["all_branches_claims_healthy"]
+    assert not passed and metadata["rejected"].value == "LUWUTIMUR (LUWUTIMUR_KLAIM_202503.csv)"
+    assert "- REJECTED LUWUTIMUR: LUWUTIMUR_KLAIM_202503.csv" in description
+    last = [
+        e.dagster_event.event_specific_data
+        for e in run_pipeline.instance.all_logs(palopo_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        if e.dagster_event.event_specific_data.check_name == "claims_file_rules"
+    ][-1]
+    assert (last.partition, last.passed) == ("LUWUTIMUR", False)
     (run_pipeline.landing / "LUWUTIMUR_KLAIM_202503_01.csv").write_bytes(claims_bytes(three_fishermen()))
     run_pipeline(["LUWUTIMUR"], "2025-03-31")
     passed, _, description = check_results(run_pipeline.ingests["LUWUTIMUR"], run_pipeline.instance, "LUWUTIMUR")[
         "claims_file_rules"
     ]
     assert passed and "LUWUTIMUR_KLAIM_202503_01.csv accepted" in description
+    passed, _, description = check_results(run_pipeline.ingests["LUWUTIMUR"], run_pipeline.instance)[
+        "all_branches_claims_healthy"
+    ]
+    assert passed and "2 of the 2 branches delivering claims have their latest claims file accepted" in description

@@ -238,8 +238,10 @@ def test_every_claims_file_passes_the_pipelines_preflight_quarantining_exactly_t
 
 def test_membership_files_are_byte_identical_to_the_sample_before_claims(sample):
     _, files = sample
-    names = sorted(p.name for p in files if "_KLAIM_" not in p.name)
+    membership = sorted(p.name for p in files if "_KLAIM_" not in p.name)
+    names = [n for n in membership if "_2024" not in n]  # the snapshots of before the claims: a stream of their own
     assert len(names) == 18 and all(re.fullmatch(r"[A-Z]+_2025(1031|1130|1231)\.csv(\.gz)?", n) for n in names)
+    assert len(membership) == 24 and sum("_20241231." in n for n in membership) == 6
     digest = hashlib.sha256()
     for name in names:
         digest.update(name.encode())

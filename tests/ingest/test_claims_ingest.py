@@ -4,7 +4,8 @@ figures are unaffected."""
 
 import csv
 import io
-from datetime import date
+import os
+from datetime import date, datetime
 
 import duckdb
 import pytest
@@ -16,7 +17,7 @@ from ucj_pipeline.contract.reference_data import known_branch_codes
 from ucj_pipeline.ingest import lake
 from ucj_pipeline.ingest.branch_ingest import IngestSettings, ingest_branch
 from ucj_pipeline.ingest.landing_store import LocalDelivery
-from ucj_pipeline.runtime.paths import UcjPaths
+from ucj_pipeline.runtime.paths import JAKARTA, UcjPaths
 
 KEY = b"test-key-0123456789"
 TODAY = date(2025, 4, 10)
@@ -143,3 +144,69 @@ def test_two_branches_empty_months_are_each_their_own_not_a_copy(settings):
         (settings.paths.landing / f"{branch}_KLAIM_202502.csv").write_bytes(empty)
         [outcome] = ingest(settings, branch)
         assert (outcome.log_row["outcome"], outcome.log_row["rows_read"]) == ("accepted", 0), branch
+
+
+def landed_at(path, when: str) -> None:
+    """The delivery's landing time (its modification time), in Asia/Jakarta."""
+    stamp = datetime.fromisoformat(when).replace(tzinfo=JAKARTA).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def land(settings, name: str, rows: list[dict], when: str) -> None:
+    path = settings.paths.landing / name
+    path.write_bytes(claims_bytes(rows))
+    landed_at(path, when)
+
+
+def march_total(settings) -> int:
+    return sum(p["amount_rupiah"] for p in payments(settings) if p["payment_month"] == date(2025, 3, 1))
+
+
+def care_rows(n: int, amount: str = "1.000.000") -> list[dict[str, str]]:
+    return [
+        death(make_nik(region="7324", serial=200 + i), 200 + i, "PERAWATAN", amount, paid="2025-03-03")
+        | {"PROGRAM": "JKK"}
+        for i in range(n)
+    ]
+
+
+def test_a_month_to_date_file_is_replaced_by_any_later_delivery_for_its_month_whatever_its_resend(settings):
+    """claims-extract.md: a file for the current month is month-to-date, "replaced by any later delivery for that
+    month": a later file with a lower resend number replaces it, and a month-to-date file that arrives after the
+    complete month never replaces it."""
+    # Mid-March: a month-to-date file, resent (_02) within the month; then, in April, the complete month (no _NN).
+    land(settings, "LUWUTIMUR_KLAIM_202503_02.csv", care_rows(2), "2025-03-20 09:00")
+    [first] = ingest(settings)
+    assert (first.log_row["outcome"], march_total(settings)) == ("accepted", 2_000_000)
+    land(settings, "LUWUTIMUR_KLAIM_202503.csv", care_rows(3) + three_fishermen(), "2025-04-02 08:00")
+    [complete] = ingest(settings)
+    assert (complete.log_row["outcome"], march_total(settings)) == ("accepted", 3_000_000 + 3 * 42_000_000)
+    # A month-to-date file landed on 31 March but processed only now (a late sync): the complete month stays.
+    land(settings, "LUWUTIMUR_KLAIM_202503_05.csv", care_rows(4), "2025-03-31 23:30")
+    [late] = ingest(settings)
+    assert late.log_row["outcome"] == "superseded" and "month-to-date" in late.log_row["reason"]
+    assert "LUWUTIMUR_KLAIM_202503.csv" in late.log_row["reason"]
+    assert march_total(settings) == 3_000_000 + 3 * 42_000_000
+    # After the month, resends follow the membership rule again: the highest _NN counts.
+    land(settings, "LUWUTIMUR_KLAIM_202503_01.csv", care_rows(1), "2025-04-05 08:00")
+    [resend] = ingest(settings)
+    assert (resend.log_row["outcome"], march_total(settings)) == ("accepted", 1_000_000)
+    assert (
+        lake.IngestLog.read(settings.paths.lake, "LUWUTIMUR")
+        .current_delivery("LUWUTIMUR", date(2025, 3, 1), "claims")
+        .file_name
+        == "LUWUTIMUR_KLAIM_202503_01.csv"
+    )
+
+
+def test_of_two_month_to_date_files_in_one_run_the_later_landed_counts(settings):
+    land(settings, "LUWUTIMUR_KLAIM_202503_01.csv", care_rows(5), "2025-03-10 08:00")
+    land(settings, "LUWUTIMUR_KLAIM_202503.csv", care_rows(2), "2025-03-25 08:00")  # later, lower resend
+    outcomes = {o.log_row["file_name"]: o.log_row for o in ingest(settings)}
+    assert outcomes["LUWUTIMUR_KLAIM_202503.csv"]["outcome"] == "accepted"
+    # Judged first (highest resend first) and accepted, then replaced by the later file of the same run.
+    assert march_total(settings) == 2_000_000
+    current = lake.IngestLog.read(settings.paths.lake, "LUWUTIMUR").current_delivery(
+        "LUWUTIMUR", date(2025, 3, 1), "claims"
+    )
+    assert (current.file_name, current.month_to_date) == ("LUWUTIMUR_KLAIM_202503.csv", True)

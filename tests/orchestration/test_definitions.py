@@ -42,7 +42,7 @@ EXPECTED_CHECKS = {
     "branch_status:branches_fresh", "figure_sources:figure_sources_equal_published_figures",
     "coverage_regency:regencies_within_worker_base",
     "stg_claim_payments:claims_payees_are_participants",
-    "claim_payments:claims_file_rules",
+    "claim_payments:claims_file_rules", "claim_payments:all_branches_claims_healthy",
     "benefits_paid:benefits_paid_province_equals_sum_of_regencies",
     "benefits_paid:benefits_paid_national_equals_sum_of_provinces",
     "benefits_year:benefits_year_province_equals_sum_of_regencies",
@@ -141,6 +141,7 @@ def test_ingest_and_its_checks_are_partitioned_by_branch():
     assert {c.name: c.partitions_def.name if c.partitions_def else None for c in ingest.check_specs} == {
         "file_rules": "branch", "row_rules": "branch", "snapshot_fresh": "branch", "claims_file_rules": "branch",
         "all_branches_healthy": None,  # every branch at once: the asset-level truth no branch can overwrite
+        "all_branches_claims_healthy": None,
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import run_ucj as ucj
 from tests.independent_coverage import covered_people
 from ucj_pipeline.contract.reference_data import RegionIndex
+from ucj_pipeline.contract.sample import CLAIMS_BASELINE
 from ucj_pipeline.runtime.paths import REFERENCE_DIR
 
 pytestmark = pytest.mark.slow(250)  # seconds, for the test order (conftest)
@@ -25,6 +26,7 @@ BIN = Path(sys.executable).parent
 BRANCHES = "SINJAI,LUWUTIMUR,LUWUK"
 DATES = (date(2025, 10, 31), date(2025, 11, 30), date(2025, 12, 31))
 AS_OF = DATES[-1]
+HISTORY_DATES = (CLAIMS_BASELINE, *DATES)  # the sample's snapshots: also one before the claims year
 MONTH_DAYS = 30.4375
 
 
@@ -175,9 +177,9 @@ def test_history_has_each_date_once_survives_reruns_and_rebuilds(tracked):
     per_region = query(home, "SELECT region_level, region_code, count(*) AS dates, count(DISTINCT as_of_date) AS "
                              "distinct_dates FROM marts.coverage_history GROUP BY ALL")  # fmt: skip
     assert len(per_region) == 1 + 38 + 514
-    assert {(r["dates"], r["distinct_dates"]) for r in per_region} == {(3, 3)}
+    assert {(r["dates"], r["distinct_dates"]) for r in per_region} == {(4, 4)}
     before = query(home, history_sql)
-    assert sorted({r["as_of_date"] for r in before}) == list(DATES)
+    assert sorted({r["as_of_date"] for r in before}) == list(HISTORY_DATES)
 
     ucj(home, "run", "--as-of", AS_OF.isoformat())  # the same day again: replaced, not duplicated
     assert query(home, history_sql) == before
@@ -185,7 +187,7 @@ def test_history_has_each_date_once_survives_reruns_and_rebuilds(tracked):
     (home / "warehouse" / "ucj.duckdb").unlink()  # rebuild the published file from the lake
     ucj(home, "run", "--as-of", AS_OF.isoformat())
     assert query(home, history_sql) == before
-    assert len(query(home, "SELECT * FROM marts.target_history")) == 3 * len(reference_csv("targets.csv"))
+    assert len(query(home, "SELECT * FROM marts.target_history")) == 4 * len(reference_csv("targets.csv"))
 
 
 def test_every_column_of_target_tracking_is_described_for_bi_tools(tracked):

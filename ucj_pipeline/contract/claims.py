@@ -1,4 +1,4 @@
-"""The claims feed's contract (`docs/claims-extract-contract.md`): its columns, vocabularies, the values its row
+"""The claims feed's contract (`docs/claims-extract.md`): its columns, vocabularies, the values its row
 rules judge (DuckDB SQL over `raw_rows`, as the file is read) and the rules themselves (a Pandera schema, one check
 per rule, named by it). Where the claims contract says "as membership", the membership rules are reused
 (`row_rules`, `row_preparation`, `nik`). No Dagster.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from ucj_pipeline.contract.file_rules import file_rule
+from ucj_pipeline.runtime.paths import JAKARTA
 
 # Matched whole (`fullmatch`: `$` would let a trailing newline through) and in ASCII only (`\d` would take
 # Arabic-Indic digits).
@@ -53,6 +54,23 @@ class ExtractFile:
         """Processing order within a branch: older snapshots first; within a date, the highest resend first, so that
         the file that counts is judged before the lower resends of the same delivery set (logged `superseded`)."""
         return (self.snapshot_date, -self.resend)
+
+
+def month_to_date(payment_month: date, received_at: datetime) -> bool:
+    """Whether a claims delivery landed before its payment month was over (Asia/Jakarta): a month-to-date file
+    (claims-extract.md, "File name"). A naive `received_at` is UTC, as the ingest log keeps it."""
+    landed = (received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)).astimezone(JAKARTA)
+    return (landed.year, landed.month) <= (payment_month.year, payment_month.month)
+
+
+def delivery_rank(feed: str, period: date, resend: int, received_at: datetime) -> tuple:
+    """Which accepted delivery of a branch and period counts: the one with the greatest rank. The highest resend
+    `NN`, whatever the order of arrival (both contracts); but a claims file for the month it landed in is
+    month-to-date, outranked by any delivery that landed after it: by every complete file, and among month-to-date
+    files by the one that landed last, whatever its `NN` (claims-extract.md)."""
+    if feed == "claims" and month_to_date(period, received_at):
+        return (0, received_at.timestamp())
+    return (1, resend)
 
 
 def parse_extract_name(name: str, known_branches: frozenset[str], today: date) -> ExtractFile:

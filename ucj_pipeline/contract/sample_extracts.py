@@ -291,6 +291,15 @@ def membership_sample(
     taken: set[str] = set()
     populations = {b: branch_population(b, scale, rng, taken) for b in branches}
     _enrol_in_two_branches(populations, rng)
+    written = write_snapshots(populations, landing, snapshot_dates, rng)
+    return written, populations
+
+
+def write_snapshots(
+    populations: dict[str, pd.DataFrame], landing: Path, snapshot_dates: tuple[date, ...], rng
+) -> list[Path]:
+    """Each branch's full snapshot on each date: the people enrolled by then, a few in-file duplicates (an older,
+    inactive record) and bad rows, shuffled, in the branch's own file style."""
     written = []
     for branch, people in populations.items():
         style = STYLES.get(branch, BranchStyle())
@@ -303,7 +312,7 @@ def membership_sample(
             rows = pd.concat([current, duplicates, _bad_rows(current, rng)], ignore_index=True)
             rows = rows.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
             written.append(write_extract(rows, landing, branch, snapshot_date, style))
-    return written, populations
+    return written
 
 
 def _enrol_in_two_branches(populations: dict[str, pd.DataFrame], rng) -> None:

@@ -158,6 +158,28 @@ class CountryHealth:
         """Branches whose latest delivery was rejected (their last good snapshot keeps counting)."""
         return [b for b in self.branches if b.failing]
 
+    def claims_rejected(self) -> list[BranchHealth]:
+        """Branches whose latest claims delivery was rejected (that month's payments are missing meanwhile)."""
+        return [b for b in self.branches if b.claims_failing]
+
+    def claims_delivering(self) -> list[BranchHealth]:
+        return [b for b in self.branches if b.claims_latest is not None or b.claims_months]
+
+    def claims_summary(self, shown: int = 10) -> str:
+        """The claims check's paragraph: how many delivering branches have their latest claims file accepted, then
+        each rejected one with its reason."""
+        rejected, delivering = self.claims_rejected(), self.claims_delivering()
+        lines = [
+            f"{len(delivering) - len(rejected)} of the {len(delivering)} branches delivering claims have their latest "
+            f"claims file accepted; {len(rejected)} with a rejected latest claims delivery. "
+            f"{len(self.branches) - len(delivering)} of the registry's {len(self.branches)} branches have not "
+            "delivered claims yet (their months are missing from the benefit figures)."
+        ]
+        lines += [f"- REJECTED {b.branch_code}: {b.claims_message()}" for b in rejected[:shown]]
+        if len(rejected) > shown:
+            lines.append(f"- … and {len(rejected) - shown} more")
+        return "\n".join(lines)
+
     def stale(self, stale_after_days: int) -> list[BranchHealth]:
         """Branches whose counting snapshot is older than the stale limit on the reporting date."""
         return [

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ucj_pipeline.contract.feeds import Feed, feed_named, membership
-from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, parse_delivery_name
+from ucj_pipeline.contract.file_names import ExtractFile, ExtractRejected, delivery_rank, parse_delivery_name
 from ucj_pipeline.contract.file_rules import file_rule
 from ucj_pipeline.contract.reference_data import RegionIndex
 from ucj_pipeline.ingest import lake
@@ -211,12 +211,8 @@ def _store(
     if judgement.rejection is not None:
         log.warning("%s", judgement.rejection)
         row.update(outcome="rejected", rejection_rule=judgement.rejection.rule, reason=str(judgement.rejection))
-    elif current is not None and extract.resend < current.resend:
-        row.update(
-            outcome="superseded",
-            reason=f"resend {current.resend:02d} ({current.file_name}) of the same snapshot date counts, not resend "
-            f"{extract.resend:02d}: the highest resend counts, whether it arrived earlier or in the same delivery",
-        )
+    elif current is not None and (outranked := _outranked(extract, copy, current)) is not None:
+        row.update(outcome="superseded", reason=outranked)
     else:
         row.update(
             outcome="accepted",
@@ -231,6 +227,28 @@ def _store(
             ),
         )
     return FileOutcome(row, rows.rule_counts() if rows is not None else Counter())
+
+
+def _outranked(extract: ExtractFile, copy: ArchivedCopy, current: lake.CurrentDelivery) -> str | None:
+    """Why the delivery being judged is outranked by the one that counts (`file_names.delivery_rank`), or None
+    when it replaces it (an equal rank, the same name delivered again, replaces)."""
+    rank = delivery_rank(extract.feed, extract.snapshot_date, extract.resend, copy.received_at)
+    if rank >= current.rank:
+        return None
+    if current.month_to_date:
+        return (
+            f"{current.file_name} landed later for the same payment month and counts: a month-to-date file is "
+            "replaced by any later delivery for its month"
+        )
+    if rank[0] < current.rank[0]:
+        return (
+            f"this file is month-to-date (it landed before its payment month was over) and {current.file_name}, "
+            "delivered after the month, counts"
+        )
+    return (
+        f"resend {current.resend:02d} ({current.file_name}) of the same snapshot date counts, not resend "
+        f"{extract.resend:02d}: the highest resend counts, whether it arrived earlier or in the same delivery"
+    )
 
 
 def ingest_file(

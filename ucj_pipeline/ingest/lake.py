@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ucj_pipeline.contract.columns import contract
+from ucj_pipeline.contract.file_names import delivery_rank, month_to_date
 from ucj_pipeline.contract.pseudonymise import KEY_TYPE, key_from_hex_sql
 from ucj_pipeline.contract.reference_data import REFERENCE_TABLES
 from ucj_pipeline.runtime import home_lock
@@ -310,6 +311,8 @@ class CurrentDelivery:
     file_name: str
     file_hash: str
     resend: int
+    rank: tuple  # `file_names.delivery_rank`: a delivery ranked lower is superseded by this one
+    month_to_date: bool = False
 
 
 @dataclass
@@ -340,11 +343,27 @@ class IngestLog:
         ]
 
     def current_delivery(self, branch_code: str, snapshot_date, feed: str = "membership") -> CurrentDelivery | None:
-        """The accepted file that counts for a branch, feed and snapshot date (claims: month): the highest resend,
-        then the latest."""
-        rows = self._rows(branch_code, feed, outcome="accepted", snapshot_date=snapshot_date)
-        best = max(rows, key=lambda r: (r["resend"], r["processed_at"]), default=None)
-        return None if best is None else CurrentDelivery(best["file_name"], best["file_hash"], best["resend"])
+        """The accepted file that counts for a branch, feed and snapshot date (claims: month): the greatest
+        `file_names.delivery_rank` (the highest resend; a month-to-date claims file below any later delivery), then
+        the latest processed."""
+
+        def rank(row: dict) -> tuple:
+            return delivery_rank(feed, snapshot_date, row["resend"], row["received_at"])
+
+        best = max(
+            self._rows(branch_code, feed, outcome="accepted", snapshot_date=snapshot_date),
+            key=lambda r: (rank(r), r["processed_at"]),
+            default=None,
+        )
+        if best is None:
+            return None
+        return CurrentDelivery(
+            best["file_name"],
+            best["file_hash"],
+            best["resend"],
+            rank(best),
+            feed == "claims" and month_to_date(snapshot_date, best["received_at"]),
+        )
 
     def logged_delivery(self, branch_code: str | None, file_hash: str, file_name: str, received_at) -> dict | None:
         """The log row of this very delivery of `branch_code` (same bytes, name and landing time), if one was
