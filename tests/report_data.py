@@ -111,6 +111,18 @@ def demo_report_data(delivered: frozenset[str] = DEMO_BRANCHES) -> ReportData:
     ]  # fmt: skip
     return ReportData(
         as_of_date=AS_OF,
+        target_costs=_target_costs(tracking),
+        benefits=_enrekang_benefits(),
+        benefits_year=[
+            {
+                "region_level": "regency",
+                "region_code": "73.16",
+                "year": 2025,
+                "amount_rupiah": 21_880_000_000,
+                "workers_paid": 2_272,
+                "amount_to_budget_funded": 2_170_000_000,
+            }
+        ],  # fmt: skip
         national=national,
         tracking=tracking,
         target_history=history,
@@ -124,3 +136,32 @@ def demo_report_data(delivered: frozenset[str] = DEMO_BRANCHES) -> ReportData:
             for b in branches
         ],
     )
+
+
+MONTHLY_BUDGET_PREMIUM = 16_800  # the demo's basis: the BPU schedule paid by a regional budget (JKK + JKM)
+
+
+def _target_costs(tracking: list[dict]) -> list[dict]:
+    """marts.target_cost's shape for the seed targets: the national ones cost 20-digit rupiah amounts (the widest
+    cells of the report, printed on A4)."""
+    rows = []
+    for t in tracking:
+        months = max(0, (t["target_date"].year - AS_OF.year) * 12 + t["target_date"].month - AS_OF.month)
+        yearly = t["gap_workers"] * MONTHLY_BUDGET_PREMIUM * 12
+        rows.append({
+            "target_id": t["target_id"], "target_name": t["target_name"], "region_name": t["region_name"],
+            "gap_workers": t["gap_workers"], "monthly_premium_rupiah": MONTHLY_BUDGET_PREMIUM,
+            "yearly_cost_full_gap_rupiah": yearly, "path_cost_rupiah": yearly * months // 24,
+            "premium_basis": "BPU schedule paid by a regional budget (APBD): JKK Rp10,000 + JKM Rp6,800",
+        })  # fmt: skip
+    return rows
+
+
+def _enrekang_benefits() -> list[dict]:
+    """marts.benefits_paid summed per month and programme for Enrekang, 2025 (Rp21.88 bn in the year)."""
+    shares = {"JHT": 0.62, "JKK": 0.12, "JKM": 0.16, "JP": 0.10}
+    return [
+        {"region_code": "73.16", "month": date(2025, m, 1), "programme": programme,
+         "amount_rupiah": round(21_880_000_000 * share / 12), "amount_budget_funded": round(2_170_000_000 * share / 12)}
+        for m in range(1, 13) for programme, share in shares.items()
+    ]  # fmt: skip

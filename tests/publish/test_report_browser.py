@@ -3,7 +3,8 @@
 becomes cards, the coverage chart has a narrow drawing), the charts fit, and printed on A4 nothing runs off the page.
 
 The page is rendered from rows shaped like `make demo`'s (tests/report_data.py). With UCJ_UPDATE_SCREENSHOTS=1 the
-test takes the docs' screenshots (docs/images/report-desktop.png, report-phone.png, full page) of the report of
+test takes the docs' screenshots (docs/images/report-desktop.png, report-phone.png, full page; report-budget-benefits.png,
+the budget and benefits section) of the report of
 UCJ_HOME when that home has one (a `make demo` home: real sample figures), else of this test's own page.
 """
 
@@ -52,13 +53,17 @@ def report(tmp_path_factory) -> Path:
     return page
 
 
-def _save(page, name: str) -> None:
-    """A full-page screenshot, its colours reduced (a report is a few flat colours) to keep the file small."""
+def _save(page, name: str, section: str | None = None) -> None:
+    """A full-page screenshot (or of one section), its colours reduced (a report is a few flat colours) to keep the
+    file small."""
     from PIL import Image
 
     path = SCREENSHOTS / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    if section:
+        page.locator(section).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
     with Image.open(path) as image:
         reduced = image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE)
     reduced.save(path, optimize=True)
@@ -84,6 +89,8 @@ def test_the_report_reads_on_a_phone_on_a_desktop_and_on_paper(report):
                 assert page.evaluate("document.documentElement.lang") == "id"
                 if update:
                     _save(page, f"report-{name}.png")
+                    if not phone:  # the budget and benefits section on its own, for docs/report.md
+                        _save(page, "report-budget-benefits.png", "#budget-benefits")
                 page.close()
             page = browser.new_page(viewport=A4_PRINTABLE)
             page.goto(report.as_uri())

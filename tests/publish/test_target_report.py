@@ -271,3 +271,20 @@ def test_ucj_report_renders_the_published_file_in_the_other_language(tmp_path, m
     out = tmp_path / "laporan.html"
     assert cli.main(["report", "--out", str(out)]) == 0  # UCJ_REPORT_LANG unset: Bahasa Indonesia
     assert '<html lang="id">' in out.read_text(encoding="utf-8")
+
+
+def test_the_premium_basis_reads_in_the_report_language():
+    from ucj_pipeline.publish.report_texts import texts_for
+
+    basis = (
+        "BPU schedule paid by a regional budget (APBD): JKK Rp10,000 (the 50% discount does not apply where a "
+        "budget pays) + JKM Rp6,800"
+    )
+    assert texts_for("id").premium_basis(basis) == (
+        "iuran BPU yang dibayar anggaran daerah (APBD): JKK Rp10.000 (potongan 50% tidak berlaku bila anggaran "
+        "membayar) + JKM Rp6.800"
+    )
+    assert texts_for("en").premium_basis(basis) == basis
+    assert texts_for("id").premium_basis("budget premium of the regency: PBI daerah") == (
+        "iuran yang dianggarkan kabupaten: PBI daerah"
+    )

@@ -7,6 +7,8 @@ of the same dataclass, so a text missing in one of them fails at import.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -126,6 +128,8 @@ class Texts:
     benefits_title: str  # {regency} {year}
     benefits_total: str  # {amount} {workers} {funded}
     programme_names: dict[str, str]
+    # marts.target_cost.premium_basis is written in English for BI tools: its phrases in this language (regex, text)
+    basis_phrases: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...]
 
     # The Dagster UI
     alt_coverage: str
@@ -161,6 +165,12 @@ class Texts:
         if whole >= 1_000_000_000:
             text += f" ({self.number(whole / 1e9)} {self.billions})"
         return text
+
+    def premium_basis(self, basis: str) -> str:
+        """A target's premium basis (`int_budget_premium_months.sql`) in this language; amounts keep their digits."""
+        for pattern, replacement in self.basis_phrases:
+            basis = re.sub(pattern, replacement, basis)
+        return basis
 
     def long_date(self, day: date) -> str:
         return f"{day.day} {self.months[day.month - 1]} {day.year}"
@@ -336,6 +346,15 @@ ID = Texts(
         "JP": "JP (pensiun)",
         "JKP": "JKP (kehilangan pekerjaan)",
     },  # fmt: skip
+    basis_phrases=(
+        (r"^BPU schedule paid by a regional budget \(APBD\): ", "iuran BPU yang dibayar anggaran daerah (APBD): "),
+        (r"^budget premium of the regency: ", "iuran yang dianggarkan kabupaten: "),
+        (
+            r" \(the (\d+)% discount does not apply where a budget pays\)",
+            r" (potongan \1% tidak berlaku bila anggaran membayar)",
+        ),
+        (r"Rp(\d{1,3}(?:,\d{3})+)", lambda m: "Rp" + m[1].replace(",", ".")),
+    ),
     billions="miliar",
     alt_coverage="cakupan terhadap target",
     alt_trends="perkembangan target",
@@ -496,6 +515,7 @@ EN = Texts(
         "JP": "JP (pension)",
         "JKP": "JKP (job loss)",
     },  # fmt: skip
+    basis_phrases=(),
     billions="bn",
     alt_coverage="coverage against target",
     alt_trends="target trends",

@@ -123,6 +123,7 @@ footer { margin-top: 2rem; }
   .table-wrap { overflow: visible; }
   table { font-size: 7.5pt; } thead { display: table-header-group; }
   td small, .sub { font-size: 6.5pt; } .status { white-space: normal; } th, td { padding: 3px 4px; }
+  #target-costs td.num { white-space: normal; }  /* a national budget path is 20 digits: wrap before its "(… miliar)" */
   .flag { min-width: 0; }
   .note, dl.statuses { font-size: 8pt; }
   tr, figure, .headline, dl.statuses { break-inside: avoid; page-break-inside: avoid; }
@@ -336,7 +337,7 @@ def _budget_section(data: ReportData, charts: ReportCharts, t: Texts) -> str:
         for c in data.target_costs
     )
     header = "".join(f'<th class="{cls}">{_e(label)}</th>' if cls else f"<th>{_e(label)}</th>" for label, cls in head)
-    bases = "".join(f"<li>{_e(names.get(c['target_id'], c['target_id']))}: {_e(c['premium_basis'])}</li>"
+    bases = "".join(f"<li>{_e(names.get(c['target_id'], c['target_id']))}: {_e(t.premium_basis(c['premium_basis']))}</li>"
                     for c in data.target_costs)  # fmt: skip
     year = data.as_of_date.year
     if charts.benefits is None:
@@ -354,9 +355,9 @@ def _budget_section(data: ReportData, charts: ReportCharts, t: Texts) -> str:
             f'<figure id="benefits-chart">{charts.benefits.svg}</figure><p class="note">{_e(line)}</p>'
         )
     return (
-        f'<h2>{_e(t.h_budget)}</h2><p class="note">{_e(t.budget_intro)}</p>'
+        f'<section id="budget-benefits"><h2>{_e(t.h_budget)}</h2><p class="note">{_e(t.budget_intro)}</p>'
         f'<div class="table-wrap"><table id="target-costs" class="cards"><thead><tr>{header}</tr></thead>'
-        f'<tbody>{body}</tbody></table></div><ul class="note">{bases}</ul>{benefits}'
+        f'<tbody>{body}</tbody></table></div><ul class="note">{bases}</ul>{benefits}</section>'
     )
 
 
