@@ -8,7 +8,7 @@ export UCJ_HOME
 # The sample's seed figures are for 2025-12-31 (Enrekang: 46,589 covered).
 DEMO_AS_OF ?= 2025-12-31
 
-.PHONY: demo test ui ui-postgres install test-services lint check-defs format bench bench-drop clean manifest snapshot
+.PHONY: demo test ui bi ui-postgres install test-services lint check-defs format bench bench-drop clean manifest snapshot
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ test: install test-services
 
 ui: install
 	$(BIN)/ucj ui
+
+# Apache Superset on the published file (its own virtualenv .venv-bi; docs/bi.md). Needs UCJ_BI_ADMIN_PASSWORD.
+BI_PORT ?= 8088
+bi: install
+	$(BIN)/ucj bi --port $(BI_PORT)
 
 # The UI and daemon on a local PostgreSQL instance storage (deploy/dagster.yaml), as production runs it.
 PG_PORT ?= 5433

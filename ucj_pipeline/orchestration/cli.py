@@ -9,6 +9,8 @@ ucj explain REGION [--as-of YYYY-MM-DD] one figure (73.16, 73 or ID) and the del
 ucj report [--lang id|en] [--out FILE]  the HTML target report of the published figures, in a language
 ucj check FILE...                       a branch's pre-flight: the contract's rules on files, nothing written
 ucj ui                                  the Dagster UI and daemon on http://127.0.0.1:3000
+ucj bi [--port 8088] [--setup-only]     Apache Superset on the published file, its dashboards imported from bi/
+                                        (own virtualenv .venv-bi; admin password from UCJ_BI_ADMIN_PASSWORD)
 
 Exit codes of run and backfill: 0 published, every file accepted; 3 published, some files rejected (listed);
 1 failed (the line says why; the last good published file keeps serving); 2 misconfigured (nothing ran).
@@ -266,6 +268,37 @@ def cmd_ui(args: argparse.Namespace, config: Configuration) -> int:
         docs_server.wait(timeout=5)
 
 
+def cmd_bi(args: argparse.Namespace, config: Configuration) -> int:
+    """Apache Superset on the published file (docs/bi.md): its own virtualenv installed from bi/'s pins, the
+    metadata and admin under $UCJ_HOME/bi, served on 127.0.0.1 only, the dashboards of bi/dashboards imported with
+    the file's read-only URI. Refuses without UCJ_BI_ADMIN_PASSWORD (there is no default password)."""
+    import signal
+
+    from ucj_pipeline.publish import superset
+
+    paths = superset.BiPaths(config.home)
+    try:
+        password = superset.admin_password()
+        if superset.install_bi_venv(paths):
+            print(f"installed Apache Superset {superset.SUPERSET_VERSION} into {paths.bi_venv}")
+        superset.setup_metadata(paths)
+        print(f"Superset metadata and admin '{superset.DEFAULT_ADMIN}' ready in {paths.bi_home}")
+        if args.setup_only:
+            return 0
+        server = superset.start_superset(paths, args.port)
+    except superset.SupersetError as error:
+        print(f"ucj bi: {error}", file=sys.stderr)
+        return EXIT_MISCONFIGURED if isinstance(error, superset.AdminPasswordMissing) else EXIT_FAILED
+    with server:
+        client = superset.SupersetClient(server.url, superset.DEFAULT_ADMIN, password)
+        client.import_assets(superset.build_bundle(paths, paths.bi_home / "ucj_dashboards.zip"))
+        print(f"Apache Superset on {server.url}/superset/dashboard/ucj-coverage/ (this machine only; user "
+              f"'{superset.DEFAULT_ADMIN}', password from UCJ_BI_ADMIN_PASSWORD); Ctrl-C stops it")  # fmt: skip
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: server.stop())
+        return server.process.wait()
+
+
 def cmd_check(args: argparse.Namespace, config: Configuration) -> int:
     """Pre-flight for a branch: the ingest's own file and row rules (`judge_file`) on files anywhere, writing
     nothing. Exit 0 when every file would be accepted, 1 when any would be rejected."""
@@ -323,6 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--docs-port", type=int, default=None, help="port of the Data Docs server (default: --port + 1)")
     ui.set_defaults(func=cmd_ui)
+    bi = sub.add_parser("bi", help="Apache Superset on the published file, with the dashboards of bi/dashboards")
+    bi.add_argument("--port", type=int, default=8088, help="port on 127.0.0.1 (default 8088)")
+    bi.add_argument(
+        "--setup-only", action="store_true", help="install and set up Superset (virtualenv, metadata, admin), then stop"
+    )
+    bi.set_defaults(func=cmd_bi)
     for command in (run, backfill, ui):
         command.add_argument(
             "--lock-wait",
