@@ -1,6 +1,7 @@
 """Benchmark of the national shape: every branch of the registry, skewed file sizes, three contenders in one run.
 
     python benchmarks/national_shape.py [--rows 2000000] [--branches 120] [--snapshots 1] [--skew 0.3] [--repeat 3]
+                                        [--claims-months 12] [--claims-share 0.01]
 
 Generates about N rows of synthetic extracts for the registry's branches (each branch's size follows the worker
 base of the regencies it serves, times a log-normal factor, so the largest file is several times the median),
@@ -12,7 +13,10 @@ base of the regencies it serves, times a log-normal factor, so the largest file 
   - the arithmetic alone: read, de-duplicate, count;
 and two incremental figures: one branch delivers a new snapshot into the lake that holds the country (when the
 new ucj.duckdb is swapped in for BI tools, and when `ucj run` is done, after the report and the Data Docs), and a
-run with nothing new. Prints rows, files, seconds, peak RSS and the ratios.
+run with nothing new. The claims feed: every branch's `--claims-months` monthly claims files of 2025 (each month
+about `--claims-share` of the branch's participants paid once, plain UTF-8 CSV), delivered with the membership
+snapshots to a `ucj run` of their own (what the claims add to a national run), then one branch's next claims month
+into that lake. Prints rows, files, seconds, peak RSS and the ratios.
 """
 
 from __future__ import annotations
@@ -126,12 +130,22 @@ def over_base_people(branch: str, over_base: dict[str, float], rng) -> pd.DataFr
 
 
 def generate(
-    landing: Path, later: Path, rows: int, branches: int, snapshots: int, skew: float, over_base: dict[str, float]
+    landing: Path,
+    later: Path,
+    rows: int,
+    branches: int,
+    snapshots: int,
+    skew: float,
+    over_base: dict[str, float],
+    claims: Path,
+    claims_months: int,
+    claims_share: float,
 ) -> dict:
     rng = np.random.default_rng(7)
+    claims_rng = np.random.default_rng(28)  # a stream of its own: the membership files do not move
     codes = sorted(_largest_branches(branches))
     sizes = branch_sizes(rows, codes, skew, rng)
-    written, per_branch = 0, {}
+    written, per_branch, claim_rows = 0, {}, 0
     for branch in codes:
         people = branch_people(branch, sizes[branch], rng)
         extra = over_base_people(branch, over_base, rng)
@@ -141,14 +155,54 @@ def generate(
             write_extract(people, landing, branch, snapshot, STYLE)
             written += len(people)
         per_branch[branch] = len(people)
+        for month in range(13 - claims_months, 13):
+            payments = claims_month(people, branch, LAST_SNAPSHOT.year, month, claims_share, claims_rng)
+            write_claims(payments, claims, branch, LAST_SNAPSHOT.year, month)
+            claim_rows += len(payments)
     median_branch = sorted(per_branch, key=per_branch.get)[len(per_branch) // 2]
     grown = branch_people(median_branch, round(per_branch[median_branch] * 1.02), np.random.default_rng(8))
     write_extract(grown, later, median_branch, NEXT_SNAPSHOT, STYLE)
+    if claims_months:  # the same branch's next claims month (January 2026), for the claims' incremental figure
+        payments = claims_month(grown, median_branch, NEXT_SNAPSHOT.year, NEXT_SNAPSHOT.month, claims_share, claims_rng)
+        write_claims(payments, later / "claims", median_branch, NEXT_SNAPSHOT.year, NEXT_SNAPSHOT.month)
     counts = sorted(per_branch.values())
     return {
         "rows": written, "files": len(codes) * snapshots, "median_branch": median_branch,
         "smallest": counts[0], "median": counts[len(counts) // 2], "largest": counts[-1],
+        "claim_rows": claim_rows, "claim_files": len(codes) * claims_months,
     }  # fmt: skip
+
+
+# Programme and benefit of a payment (allowed pairs of docs/claims-extract.md), its weight and median amount.
+CLAIM_KINDS = (("JHT", "SALDO_JHT", 0.55, 12_000_000), ("JKK", "PERAWATAN", 0.2, 3_000_000),
+               ("JKK", "STMB", 0.1, 2_500_000), ("JP", "PENSIUN", 0.1, 400_000),
+               ("JKM", "SANTUNAN_KEMATIAN", 0.03, 20_000_000), ("JKM", "BEASISWA", 0.02, 3_000_000))  # fmt: skip
+CLAIM_COLUMNS = ("NO_KLAIM", "NIK", "PROGRAM", "MANFAAT", "TGL_KEJADIAN", "TGL_BAYAR", "NOMINAL", "SEGMEN",
+                 "SUMBER_IURAN", "KATEGORI", "KODE_WILAYAH")  # fmt: skip
+
+
+def claims_month(people: pd.DataFrame, branch: str, year: int, month: int, share: float, rng) -> pd.DataFrame:
+    """One branch's payments of one month: about `share` of its participants, each paid once, with plausible
+    amounts per benefit kind (whole rupiah), paid on a day of that month."""
+    paid = people.sample(frac=share, random_state=int(rng.integers(2**31)))
+    n = len(paid)
+    kinds = rng.choice(len(CLAIM_KINDS), n, p=[k[2] for k in CLAIM_KINDS])
+    programme = np.array([k[0] for k in CLAIM_KINDS])[kinds]
+    benefit = np.array([k[1] for k in CLAIM_KINDS])[kinds]
+    median_amount = np.array([k[3] for k in CLAIM_KINDS])[kinds]
+    amount = np.maximum(100_000, (median_amount * rng.lognormal(0.0, 0.6, n)).round(-3)).astype(np.int64)
+    days = rng.integers(1, 29, n)
+    return pd.DataFrame({
+        "NO_KLAIM": [f"{p}/{year}{month:02d}/{i:07d}" for i, p in enumerate(programme)],  # unique in a branch
+        "NIK": paid["NIK"].to_numpy(), "PROGRAM": programme, "MANFAAT": benefit, "TGL_KEJADIAN": "",
+        "TGL_BAYAR": [f"{year}-{month:02d}-{d:02d}" for d in days], "NOMINAL": amount.astype(str),
+        "SEGMEN": paid["SEGMEN"].to_numpy(), "SUMBER_IURAN": paid["SUMBER_IURAN"].to_numpy(),
+        "KATEGORI": paid["KATEGORI"].to_numpy(), "KODE_WILAYAH": paid["KODE_WILAYAH"].to_numpy(),
+    }, columns=list(CLAIM_COLUMNS))  # fmt: skip
+
+
+def write_claims(frame: pd.DataFrame, folder: Path, branch: str, year: int, month: int) -> None:
+    frame.to_csv(folder / f"{branch}_KLAIM_{year}{month:02d}.csv", index=False)
 
 
 def _identity(path: Path | None):
@@ -259,22 +313,31 @@ def main() -> None:
         "--over-base", default="", metavar="REGENCY:RATIO,...", help="regencies that count more covered workers than "
         "their worker base, e.g. 91.19:1.21,92.11:1.16,92.12:1.09 (published and flagged, never blocking)"
     )  # fmt: skip
+    parser.add_argument("--claims-months", type=int, default=12, choices=range(13),
+                        help="monthly claims files of 2025 per branch (0: none; default 12)")  # fmt: skip
+    parser.add_argument("--claims-share", type=float, default=0.01,
+                        help="share of a branch's participants paid in a month (default 0.01)")  # fmt: skip
     args = parser.parse_args()
     over_base = {code: float(ratio) for code, ratio in (item.split(":") for item in args.over_base.split(",") if item)}
 
     with tempfile.TemporaryDirectory() as tmp:
         work = (args.work_dir or Path(tmp)).resolve()
-        extracts, later = work / "extracts", work / "later"
-        for folder in (extracts, later):  # files of an earlier run with other options would join this one
+        extracts, later, claims = work / "extracts", work / "later", work / "claims"
+        for folder in (extracts, later, claims, later / "claims"):  # an earlier run's files would join this one
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
         start = time.perf_counter()
-        shape = generate(extracts, later, args.rows, args.branches, args.snapshots, args.skew, over_base)
+        shape = generate(extracts, later, args.rows, args.branches, args.snapshots, args.skew, over_base, claims,
+                         args.claims_months, args.claims_share)  # fmt: skip
         size = sum(p.stat().st_size for p in extracts.iterdir()) / 1e6
         print(f"generated {shape['rows']:,} rows in {shape['files']} files ({size:,.0f} MB) in "
               f"{time.perf_counter() - start:.0f} s; rows per branch: smallest {shape['smallest']:,}, median "
               f"{shape['median']:,}, largest {shape['largest']:,} ({shape['largest'] / shape['median']:.1f}x the "
               "median)", flush=True)  # fmt: skip
+        if args.claims_months:
+            claims_size = sum(p.stat().st_size for p in claims.iterdir()) / 1e6
+            print(f"claims: {shape['claim_rows']:,} payments in {shape['claim_files']} monthly files "
+                  f"({claims_size:,.0f} MB)", flush=True)  # fmt: skip
 
         ucj = str(Path(sys.executable).parent / "ucj")
         results: dict[str, list[tuple[float, float]]] = {}
@@ -299,11 +362,27 @@ def main() -> None:
             contender("ucj run", [ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], env)
             if over_base:
                 print_flagged(home / "warehouse" / "ucj.duckdb")
+            if args.claims_months:  # the same membership, with every branch's claims months, in a home of its own
+                claims_home = work / f"claims_home{repetition}"
+                shutil.rmtree(claims_home, ignore_errors=True)
+                fresh_landing(extracts, claims_home / "landing")
+                fresh_landing(claims, claims_home / "landing")
+                claims_env = {**env, "UCJ_HOME": str(claims_home), "DAGSTER_HOME": str(claims_home / "dagster_home")}
+                contender("ucj run, with claims", [ucj, "run", "--as-of", LAST_SNAPSHOT.isoformat()], claims_env)
         for path in later.iterdir():  # one branch's new snapshot into the lake that holds the country (the last home)
-            os.link(path, home / "landing" / path.name)
+            if path.is_file():
+                os.link(path, home / "landing" / path.name)
         published = home / "warehouse" / "ucj.duckdb"  # what BI tools read: swapped in after its checks
         incremental = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env, watch=published)
         nothing_new = run_child([ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], env)[:2]
+        claims_incremental = None
+        if args.claims_months:  # one branch's next claims month into the lake that holds the country's claims
+            for path in (later / "claims").iterdir():
+                os.link(path, claims_home / "landing" / path.name)
+            watched = claims_home / "warehouse" / "ucj.duckdb"
+            claims_incremental = run_child(
+                [ucj, "run", "--as-of", NEXT_SNAPSHOT.isoformat()], claims_env, watch=watched
+            )
 
     seconds = {name: median([s for s, _ in runs]) for name, runs in results.items()}
     floor_s, arith_s = seconds["same work, bare DuckDB"], seconds["arithmetic alone"]
@@ -321,6 +400,14 @@ def main() -> None:
           f"country: ucj.duckdb swapped in after {incremental[3]:.1f} s, `ucj run` done (report, Data Docs) in "
           f"{incremental[0]:.1f} s (peak {incremental[1]:.0f} MiB)")  # fmt: skip
     print(f"incremental: `ucj run` with nothing new: {nothing_new[0]:.1f} s (peak {nothing_new[1]:.0f} MiB)")
+    if claims_incremental is not None:
+        added = seconds["ucj run, with claims"] - seconds["ucj run"]
+        print(f"\nclaims: {shape['claim_rows']:,} payments in {shape['claim_files']} files add {added:.1f} s to the "
+              f"national run ({shape['claim_rows'] / max(added, 0.1):,.0f} payments a second; ucj run with claims "
+              f"{seconds['ucj run, with claims'] / seconds['ucj run']:.2f}x without)")  # fmt: skip
+        print(f"claims incremental: one branch ({shape['median_branch']}) delivers its next claims month: ucj.duckdb "
+              f"swapped in after {claims_incremental[3]:.1f} s, `ucj run` done in {claims_incremental[0]:.1f} s "
+              f"(peak {claims_incremental[1]:.0f} MiB)")  # fmt: skip
 
 
 if __name__ == "__main__":
