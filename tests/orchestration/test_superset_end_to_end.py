@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,12 @@ def enrekang_covered(home: Path) -> int:
         home, f"SELECT covered_workers FROM marts.coverage_regency WHERE regency_code = '{ENREKANG}'"
     )
     return covered
+
+
+def enrekang_benefits(home: Path) -> tuple[int, int, int]:
+    [row] = published(home, "SELECT amount_rupiah, workers_paid, amount_to_budget_funded FROM marts.benefits_year "
+                            f"WHERE region_code = '{ENREKANG}' AND year = 2025")  # fmt: skip
+    return tuple(int(v) for v in row)
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -105,7 +112,7 @@ def test_a_dashboard_reads_the_published_figures_and_sees_a_new_publish_without_
         )  # the imported bundle keeps the connection read-only
         before = enrekang_covered(bi_home)
         statuses = {status for (status,) in published(bi_home, "SELECT status FROM marts.target_tracking")}
-        _open_the_dashboard_in_chromium(port, before, statuses)
+        _open_the_dashboard_in_chromium(port, before, statuses, enrekang_benefits(bi_home))
         _chart_figures_equal_the_published_file(client, bi_home)
 
         # A new snapshot lands; `ucj run` publishes it while charts are being read.
@@ -138,10 +145,13 @@ def test_a_dashboard_reads_the_published_figures_and_sees_a_new_publish_without_
         _chart_figures_equal_the_published_file(client, bi_home)
         assert server.poll() is None  # the same Superset all along
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        os.killpg(server.pid, signal.SIGTERM)  # as a service manager stops `ucj bi`
+        stopping = time.monotonic()
+        code = server.wait(timeout=60)
+        stopped_in = time.monotonic() - stopping
         log.close()
-    assert listening_addresses(port) == set()  # Ctrl-C / SIGTERM stops Superset too
+    assert (code, listening_addresses(port)) == (0, set())  # SIGTERM (or Ctrl-C) stops Superset too, cleanly
+    assert stopped_in < 20, stopped_in
 
 
 def _enrekang(rows: list[dict]) -> int:
@@ -155,11 +165,23 @@ def _chart_figures_equal_the_published_file(client: SupersetClient, home: Path) 
     statuses = {r["target_id"]: r["status"] for r in client.chart_data(client.chart_id("Target tracking"))}
     assert statuses == dict(published(home, "SELECT target_id, status FROM marts.target_tracking"))
     assert len(statuses) == 7
+    [enrekang] = [r for r in client.chart_data(client.chart_id("Benefits per regency and year"))
+                  if r["regency_code"] == ENREKANG and r["year"] == 2025]  # fmt: skip
+    assert (
+        int(enrekang["amount_rupiah"]),
+        int(enrekang["workers_paid"]),
+        int(enrekang["amount_to_budget_funded"]),
+    ) == (enrekang_benefits(home))
 
 
-def _open_the_dashboard_in_chromium(port: int, enrekang: int, statuses: set[str]) -> None:
+def _screenshot(page, name: str) -> None:
+    if os.environ.get("UCJ_UPDATE_SCREENSHOTS"):
+        page.screenshot(path=str(PROJECT_ROOT / "docs" / "images" / name), full_page=True)
+
+
+def _open_the_dashboard_in_chromium(port: int, enrekang: int, statuses: set[str], benefits: tuple) -> None:
     """Log in as a user does and open "UCJ coverage": every chart renders, none with an error; Enrekang's row and the
-    targets' statuses are on the page."""
+    targets' statuses are on the page. Then "Benefits and budget": Enrekang's 2025 benefits are on the page."""
     from playwright.sync_api import sync_playwright
 
     base = f"http://127.0.0.1:{port}"
@@ -180,15 +202,26 @@ def _open_the_dashboard_in_chromium(port: int, enrekang: int, statuses: set[str]
             wait_for(lambda: page.locator(".loading, [data-test='loading-indicator']").count() == 0,
                      timeout=60, interval=0.5, what="every chart to render")  # fmt: skip
             text = page.inner_text("body")
-            assert "Kabupaten Enrekang" in text and str(enrekang) in text
+            assert "Kabupaten Enrekang" in text and f"{enrekang:,}" in text  # as the table shows it: 46,589
             for status in statuses:  # the target table's status cells
                 assert status in text, status
             assert page.locator(".chart-container svg, .chart-container canvas").count() >= 3  # map, bars, trend
             for error in ("Unexpected error", "Error:", "Traceback", "No results were returned"):
                 assert error not in text, error
-            if os.environ.get("UCJ_UPDATE_SCREENSHOTS"):
-                page.screenshot(
-                    path=str(PROJECT_ROOT / "docs" / "images" / "superset-ucj-coverage.png"), full_page=True
-                )
+            _screenshot(page, "superset-ucj-coverage.png")
+            page.goto(f"{base}/superset/dashboard/benefits-budget/")
+            page.wait_for_load_state("networkidle", timeout=120_000)
+            for title in ("Benefits paid in Indonesia per year", "Benefits paid per month by programme",
+                          "Benefits per regency and year", "What the budget buys", "Budget each target needs"):  # fmt: skip
+                page.get_by_text(title, exact=True).first.wait_for(timeout=60_000)
+            wait_for(lambda: page.locator(".loading, [data-test='loading-indicator']").count() == 0,
+                     timeout=60, interval=0.5, what="every chart to render")  # fmt: skip
+            text = page.inner_text("body")
+            amount, workers, funded = benefits
+            for figure in (f"{amount:,}", f"{workers:,}", f"{funded:,}"):  # Enrekang's 2025 row of the regency table
+                assert figure in text, figure
+            for error in ("Unexpected error", "Error:", "Traceback", "No results were returned"):
+                assert error not in text, error
+            _screenshot(page, "superset-benefits-budget.png")
         finally:
             browser.close()

@@ -58,7 +58,7 @@ def dataset_columns(dataset: dict, published: dict, con) -> dict[str, str]:
 
 def test_every_dataset_column_is_in_the_published_file_with_its_description(published, empty_warehouse):
     datasets = documents("datasets")
-    assert len(datasets) >= 5
+    assert len(datasets) >= 10
     for path, dataset in datasets.items():
         available = dataset_columns(dataset, published, empty_warehouse)
         declared = {c["column_name"]: c for c in dataset["columns"] if not c.get("expression")}
@@ -75,7 +75,7 @@ def test_every_dataset_column_is_in_the_published_file_with_its_description(publ
 def test_every_chart_column_and_expression_is_its_datasets(published, empty_warehouse):
     datasets = {d["uuid"]: d for d in documents("datasets").values()}
     charts = documents("charts")
-    assert len(charts) >= 6
+    assert len(charts) >= 11
     for path, chart in charts.items():
         dataset = datasets[chart["dataset_uuid"]]
         columns = set(dataset_columns(dataset, published, empty_warehouse))
@@ -89,20 +89,81 @@ def test_every_chart_column_and_expression_is_its_datasets(published, empty_ware
             assert metric in metrics, (path, metric)
 
 
-def test_the_dashboard_uses_every_chart_and_its_filters_read_published_columns(published, empty_warehouse):
-    [dashboard] = documents("dashboards").values()
-    assert dashboard["dashboard_title"] == "UCJ coverage" and dashboard["slug"] == "ucj-coverage"
-    charts = {c["uuid"] for c in documents("charts").values()}
-    placed = {node["meta"]["uuid"] for node in dashboard["position"].values() if isinstance(node, dict)
-              and node.get("type") == "CHART"}  # fmt: skip
-    assert placed == charts
+DASHBOARDS_EXPECTED = {"ucj-coverage": "UCJ coverage", "benefits-budget": "Benefits and budget"}
+
+
+def _placed(dashboard: dict) -> list[str]:
+    """The uuids of the charts a dashboard's layout places (one per CHART node)."""
+    return [node["meta"]["uuid"] for node in dashboard["position"].values() if isinstance(node, dict)
+            and node.get("type") == "CHART"]  # fmt: skip
+
+
+def test_every_chart_is_placed_on_exactly_one_dashboard():
+    dashboards = {d["slug"]: d for d in documents("dashboards").values()}
+    assert {slug: d["dashboard_title"] for slug, d in dashboards.items()} == DASHBOARDS_EXPECTED
+    assert len({d["uuid"] for d in dashboards.values()}) == len(dashboards)
+    charts = {c["uuid"]: c for c in documents("charts").values()}
+    placements = [uuid for dashboard in dashboards.values() for uuid in _placed(dashboard)]
+    assert sorted(placements) == sorted(charts), "a chart placed twice, on no dashboard, or not exported"
+    for slug, dashboard in dashboards.items():
+        placed = _placed(dashboard)
+        assert len(placed) >= 5, slug
+        for node in dashboard["position"].values():  # the layout names each chart as its export does
+            if isinstance(node, dict) and node.get("type") == "CHART":
+                assert node["meta"]["sliceName"] == charts[node["meta"]["uuid"]]["slice_name"], slug
+        for parent in dashboard["position"]["GRID_ID"]["children"]:
+            row = dashboard["position"][parent]
+            assert sum(dashboard["position"][child]["meta"]["width"] for child in row["children"]) <= 12, parent
+    assert len({c["slice_name"] for c in charts.values()}) == len(charts)  # looked up by name, as users do
+
+
+def test_each_dashboards_filters_read_published_columns_of_the_charts_they_filter(published, empty_warehouse):
     datasets = {d["uuid"]: d for d in documents("datasets").values()}
-    filters = dashboard["metadata"]["native_filter_configuration"]
-    assert {f["name"] for f in filters} == {"Province", "Regency"}
-    for native in filters:
-        for target in native["targets"]:
-            columns = dataset_columns(datasets[target["datasetUuid"]], published, empty_warehouse)
-            assert target["column"]["name"] in columns, native["name"]
+    charts = {c["uuid"]: c for c in documents("charts").values()}
+    for dashboard in documents("dashboards").values():
+        slug = dashboard["slug"]
+        ids = {node["meta"]["chartId"]: node["meta"]["uuid"] for node in dashboard["position"].values()
+               if isinstance(node, dict) and node.get("type") == "CHART"}  # fmt: skip
+        filters = dashboard["metadata"]["native_filter_configuration"]
+        assert [f["name"] for f in filters] == ["Province", "Regency"], slug
+        by_name = {f["name"]: f for f in filters}
+        assert by_name["Regency"]["cascadeParentIds"] == [by_name["Province"]["id"]], slug
+        for native in filters:
+            [target] = native["targets"]
+            column = target["column"]["name"]
+            assert column in dataset_columns(datasets[target["datasetUuid"]], published, empty_warehouse), slug
+            excluded = set(native["scope"]["excluded"])
+            assert excluded <= ids.keys(), (slug, native["name"], excluded - ids.keys())
+            in_scope = [ids[i] for i in ids.keys() - excluded]
+            assert in_scope, (slug, native["name"])
+            for uuid in in_scope:  # a chart the filter applies to has the column it filters on
+                chart = charts[uuid]
+                columns = dataset_columns(datasets[chart["dataset_uuid"]], published, empty_warehouse)
+                assert column in columns, (slug, native["name"], chart["slice_name"])
+
+
+# Whole-number columns that are not counts of workers or rupiah: shown without thousands separators.
+NOT_AMOUNTS = {"year", "months_due", "months_complete", "path_months", "days_since_snapshot"}
+
+
+def test_worker_counts_and_rupiah_amounts_have_thousands_separators_and_are_never_added_up(published, empty_warehouse):
+    """Tables show every whole-number count and rupiah amount as 46,589 (BIGINT, HUGEINT, DECIMAL(p,0)); distinct
+    workers paid are only ever shown row by row (raw tables), never in a metric that adds rows up."""
+    datasets = {d["uuid"]: d for d in documents("datasets").values()}
+    for path, chart in documents("charts").items():
+        params, dataset = chart["params"], datasets[chart["dataset_uuid"]]
+        types = dataset_columns(dataset, published, empty_warehouse)
+        formats = {name: config.get("d3NumberFormat") for name, config in (params.get("column_config") or {}).items()}
+        for name in params.get("all_columns") or []:
+            whole = types[name] in ("BIGINT", "INTEGER", "HUGEINT") or types[name].endswith(",0)")
+            if whole and name not in NOT_AMOUNTS:
+                assert formats.get(name) in (",d", ",.0f"), (path, name)
+            elif name in NOT_AMOUNTS:  # 2025, not 2.03k
+                assert formats.get(name) in (None, "d") and (name != "year" or formats.get(name) == "d"), (path, name)
+        for sql in _expressions(params):
+            assert "workers_paid" not in sql, (path, sql)
+        for metric in dataset["metrics"]:
+            assert "workers_paid" not in metric["expression"], (path, metric["metric_name"])
 
 
 def test_the_bundle_points_at_this_homes_file_read_only(tmp_path):

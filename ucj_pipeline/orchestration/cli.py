@@ -21,6 +21,7 @@ Exit codes of explain: 0 the files add up to the figure; 1 they do not, or were 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -294,9 +295,17 @@ def cmd_bi(args: argparse.Namespace, config: Configuration) -> int:
         client.import_assets(superset.build_bundle(paths, paths.bi_home / "ucj_dashboards.zip"))
         print(f"Apache Superset on {server.url}/superset/dashboard/ucj-coverage/ (this machine only; user "
               f"'{superset.DEFAULT_ADMIN}', password from UCJ_BI_ADMIN_PASSWORD); Ctrl-C stops it")  # fmt: skip
+        stopped = []
+
+        def stop(signum: int, _frame) -> None:  # pass it on; the wait below returns when Superset is gone
+            stopped.append(signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGTERM)
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: server.stop())
-        return server.process.wait()
+            signal.signal(signum, stop)
+        code = server.process.wait()
+        return 0 if stopped else code
 
 
 def cmd_check(args: argparse.Namespace, config: Configuration) -> int:

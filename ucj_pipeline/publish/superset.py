@@ -72,13 +72,6 @@ class BiPaths:
     repo: Path = REPO_ROOT
     venv: Path | None = None
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, repo: Path = REPO_ROOT) -> BiPaths:
-        env = os.environ if env is None else env
-        home = Path(env.get("UCJ_HOME", "").strip() or "./data").resolve()
-        venv = env.get("UCJ_BI_VENV", "").strip()
-        return cls(ucj_home=home, repo=repo, venv=Path(venv).resolve() if venv else None)
-
     @property
     def bi_venv(self) -> Path:
         return self.venv or self.repo / ".venv-bi"
