@@ -79,3 +79,12 @@ def test_code_links_need_a_github_or_gitlab_address_without_credentials(tmp_path
     assert problems(UCJ_CODE_BRANCH="main..evil") == [
         "UCJ_CODE_BRANCH='main..evil' is not a git branch, tag or commit name"
     ]
+
+
+def test_the_configuration_never_shows_a_secret(tmp_path):
+    config = load_configuration(
+        {"UCJ_HOME": str(tmp_path), "UCJ_PSEUDONYM_KEY": "a-secret-of-twenty-chars", "UCJ_BI_ADMIN_PASSWORD": "Sandi-1"}
+    )
+    assert config.pseudonym_key == "a-secret-of-twenty-chars"
+    assert config.environment["UCJ_BI_ADMIN_PASSWORD"] == "Sandi-1"  # for `ucj bi`, which needs it
+    assert "a-secret" not in repr(config) and "Sandi-1" not in repr(config)

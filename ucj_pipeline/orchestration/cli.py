@@ -279,14 +279,14 @@ def cmd_bi(args: argparse.Namespace, config: Configuration) -> int:
 
     paths = superset.BiPaths(config.home)
     try:
-        password = superset.admin_password()
+        password = superset.admin_password(config.environment)
         if superset.install_bi_venv(paths):
             print(f"installed Apache Superset {superset.SUPERSET_VERSION} into {paths.bi_venv}")
-        superset.setup_metadata(paths)
+        superset.setup_metadata(paths, config.environment)
         print(f"Superset metadata and admin '{superset.DEFAULT_ADMIN}' ready in {paths.bi_home}")
         if args.setup_only:
             return 0
-        server = superset.start_superset(paths, args.port)
+        server = superset.start_superset(paths, args.port, config.environment)
     except superset.SupersetError as error:
         print(f"ucj bi: {error}", file=sys.stderr)
         return EXIT_MISCONFIGURED if isinstance(error, superset.AdminPasswordMissing) else EXIT_FAILED

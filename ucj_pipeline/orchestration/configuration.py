@@ -11,7 +11,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ucj_pipeline.contract.pseudonymise import KEY_ENV, MIN_KEY_LENGTH
@@ -40,7 +40,7 @@ class ConfigurationError(Exception):
 @dataclass(frozen=True)
 class Configuration:
     home: Path
-    pseudonym_key: str  # empty: the public development key (with a loud warning)
+    pseudonym_key: str = field(repr=False)  # empty: the public development key (with a loud warning)
     quarantine_threshold: float
     settle_seconds: float
     sensor_interval_seconds: int
@@ -53,6 +53,9 @@ class Configuration:
     code_url: str = ""  # the repository's web address: assets link their code there; empty: no code links
     code_branch: str = DEFAULT_CODE_BRANCH  # the branch (or tag, or commit) the code links point into
     report_lang: str = DEFAULT_LANG  # the target report's language: id (Bahasa Indonesia) or en
+    # The environment as read (for the child processes a command starts, e.g. Superset's, and the secrets only
+    # they need, e.g. UCJ_BI_ADMIN_PASSWORD): read here once, like every setting, and never shown.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, problems):
@@ -187,4 +190,5 @@ def load_configuration(env: Mapping[str, str] | None = None, check_home: bool = 
         code_url=code_url,
         code_branch=code_branch,
         report_lang=report_lang,
+        environment=dict(env),
     )

@@ -114,8 +114,7 @@ def warehouse_uri(path: Path) -> str:
     return f"duckdb:///{path.resolve()}?access_mode=read_only"
 
 
-def admin_password(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
+def admin_password(env: Mapping[str, str]) -> str:
     password = env.get(ADMIN_PASSWORD_VARIABLE, "")
     if not password.strip():
         raise AdminPasswordMissing(
@@ -168,9 +167,10 @@ def _default_python() -> str:
 # --- (b) metadata database and admin ------------------------------------------------------------------------------
 
 
-def superset_env(paths: BiPaths, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of every Superset command: its config, UCJ_HOME, and its data under UCJ_HOME/bi."""
-    env = dict(os.environ if base is None else base)
+def superset_env(paths: BiPaths, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of every Superset command (`base`, the process's as the configuration read it, plus its
+    config, UCJ_HOME and its data under UCJ_HOME/bi)."""
+    env = dict(base)
     env.update(
         SUPERSET_CONFIG_PATH=str(paths.config),
         UCJ_HOME=str(paths.ucj_home),
@@ -211,7 +211,7 @@ with app.app_context():
 """
 
 
-def setup_metadata(paths: BiPaths, admin: str = DEFAULT_ADMIN, env: Mapping[str, str] | None = None) -> None:
+def setup_metadata(paths: BiPaths, env: Mapping[str, str], admin: str = DEFAULT_ADMIN) -> None:
     """Metadata database (SQLite under UCJ_HOME/bi), roles and permissions, and the admin. Safe to repeat."""
     password = admin_password(env)
     paths.bi_home.mkdir(parents=True, exist_ok=True)
@@ -251,9 +251,7 @@ class SupersetServer:
         self.stop()
 
 
-def start_superset(
-    paths: BiPaths, port: int, env: Mapping[str, str] | None = None, timeout: float = 180
-) -> SupersetServer:
+def start_superset(paths: BiPaths, port: int, env: Mapping[str, str], timeout: float = 180) -> SupersetServer:
     """`superset run` on 127.0.0.1 only; returns once `/health` answers OK. Refuses without an admin password."""
     admin_password(env)
     if not paths.warehouse.exists():
@@ -312,22 +310,6 @@ def build_bundle(paths: BiPaths, destination: Path, bundle_type: str = "assets")
                 document["sqlalchemy_uri"] = uri
             bundle.writestr(f"{root}/{relative}", yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return destination
-
-
-def dashboard_database_uuids(paths: BiPaths) -> list[str]:
-    return [
-        str(yaml.safe_load(file.read_text(encoding="utf-8"))["uuid"])
-        for file in sorted((paths.dashboards / "databases").glob("*.yaml"))
-    ]
-
-
-def import_dashboards_cli(paths: BiPaths, bundle: Path, admin: str = DEFAULT_ADMIN) -> None:
-    """`superset import-dashboards` (a "Dashboard" bundle): keeps a database, dataset or chart that exists."""
-    _run(
-        [str(paths.superset), "import-dashboards", "-p", str(bundle), "-u", admin],
-        env=superset_env(paths),
-        what="superset import-dashboards",
-    )
 
 
 # --- (e) the REST client ------------------------------------------------------------------------------------------
@@ -459,28 +441,6 @@ class SupersetClient:
             detail = error.read().decode(errors="replace")[:2000]
             raise SupersetError(f"{request.get_method()} {request.full_url}: HTTP {error.code}: {detail}") from None
         return json.loads(text) if text else None
-
-
-# --- all of it ----------------------------------------------------------------------------------------------------
-
-
-def provision(
-    paths: BiPaths, port: int, admin: str = DEFAULT_ADMIN, env: Mapping[str, str] | None = None
-) -> tuple[SupersetServer, SupersetClient]:
-    """Install, set up, start on 127.0.0.1 and import the dashboards; the caller stops the server."""
-    password = admin_password(env)
-    install_bi_venv(paths)
-    setup_metadata(paths, admin, env)
-    server = start_superset(paths, port, env)
-    try:
-        client = SupersetClient(server.url, admin, password)
-        client.login()
-        bundle = build_bundle(paths, paths.bi_home / "ucj_dashboards.zip")
-        client.import_assets(bundle)
-    except BaseException:
-        server.stop()
-        raise
-    return server, client
 
 
 def _run(command: Sequence[str], what: str, env: Mapping[str, str] | None = None) -> None:
